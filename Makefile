@@ -1,0 +1,110 @@
+# One API, two frameworks, one contract. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+ROOT := $(abspath .)
+APPS := django_app litestar_app
+PROJECTS := $(APPS) contract_tests
+REPORTS := $(ROOT)/reports
+
+## MODE=embedded (SQLite + in-memory layers, the default) or MODE=services (PostgreSQL + Redis)
+MODE ?= embedded
+## F=<feature folder> for `make diff`
+F ?= common
+
+# uv: the one on PATH, else a pinned copy bootstrapped into .tools/ (scripts/ensure-uv.sh).
+UV := $(shell scripts/ensure-uv.sh)
+# An installed CPython >= 3.12; when none is found, uv picks (and may download) one itself.
+PYTHON_FOUND := $(shell scripts/find-python.sh)
+UV_PYTHON_ARG := $(if $(PYTHON_FOUND),--python $(PYTHON_FOUND),--python 3.12)
+export UV_PYTHON_PREFERENCE ?= system
+export MODE
+
+# A project's venv is (re)synced when its lock or pyproject changes.
+SYNCED := $(foreach p,$(PROJECTS),$(p)/.venv/.synced)
+
+%/.venv/.synced: %/pyproject.toml %/uv.lock
+	cd $* && $(UV) sync --frozen $(UV_PYTHON_ARG) --quiet
+	touch $@
+
+.PHONY: help
+help: ## Show this help
+	@echo "Usage: make <target> [MODE=embedded|services] [F=feature]"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@echo
+	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+.PHONY: install
+install: $(SYNCED) ## Create/refresh the three virtual environments from their lock files
+
+.PHONY: parity
+parity: install ## Run the contract suite against both live servers and print the concept matrix
+	@mkdir -p $(REPORTS)
+	cd contract_tests && .venv/bin/python -m pytest tests --junitxml=$(REPORTS)/parity-junit.xml
+
+.PHONY: report
+report: contract_tests/.venv/.synced ## Static HTML report from the last `make parity`: reports/report.html (concepts, code side by side, results)
+	cd contract_tests && .venv/bin/python -m report
+
+.PHONY: readme
+readme: contract_tests/.venv/.synced ## Regenerate the README concept table from concepts.toml
+	cd contract_tests && .venv/bin/python -m report.readme
+
+.PHONY: test
+test: install lint parity selftest ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks
+
+.PHONY: selftest
+selftest: install ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
+	cd contract_tests && UV=$(UV) PARITY_PYTHON=$(PYTHON_FOUND) .venv/bin/python -m pytest selftest
+
+.PHONY: test-django
+test-django: django_app/.venv/.synced ## Django app's own unit tests only
+	cd django_app && .venv/bin/python -m pytest
+
+.PHONY: test-litestar
+test-litestar: litestar_app/.venv/.synced ## Litestar app's own unit tests only
+	cd litestar_app && .venv/bin/python -m pytest
+
+.PHONY: lint
+lint: install ## ruff (format + lint) and mypy on all three projects
+	@for p in $(PROJECTS); do \
+	  echo "== lint $$p"; \
+	  (cd $$p && .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet . && .venv/bin/mypy --no-error-summary .) || exit 1; \
+	done
+
+.PHONY: format
+format: install ## Apply ruff formatting and autofixes everywhere
+	@for p in $(PROJECTS); do (cd $$p && .venv/bin/ruff format --quiet . && .venv/bin/ruff check --fix --quiet .); done
+
+.PHONY: migrate
+migrate: $(APPS:%=%/.venv/.synced) ## Apply both apps' migrations to their DATABASE_URL (default: var/db.sqlite3 in each app)
+	cd django_app && .venv/bin/python manage.py migrate --noinput
+	cd litestar_app && .venv/bin/litestar --app config.asgi:application database upgrade --no-prompt
+
+.PHONY: run-django
+run-django: django_app/.venv/.synced ## Migrate and serve the Django app on http://127.0.0.1:8000
+	cd django_app && .venv/bin/python manage.py migrate --noinput
+	cd django_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000
+
+.PHONY: run-litestar
+run-litestar: litestar_app/.venv/.synced ## Migrate and serve the Litestar app on http://127.0.0.1:8001
+	cd litestar_app && .venv/bin/litestar --app config.asgi:application database upgrade --no-prompt
+	cd litestar_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8001
+
+.PHONY: diff
+diff: ## Side-by-side source diff of one paired feature folder: make diff F=common
+	@diff -ru --exclude=migrations --exclude=__pycache__ --exclude='*.pyc' \
+	  django_app/$(F) litestar_app/$(F) || true
+
+.PHONY: compose-config
+compose-config: ## Validate docker-compose.yml (needs `docker compose` or docker-compose)
+	@if docker compose version >/dev/null 2>&1; then docker compose config --quiet; \
+	  else docker-compose config --quiet; fi && echo "docker-compose.yml is valid"
+
+.PHONY: clean
+clean: ## Remove reports, caches and local SQLite files (keeps the virtual environments)
+	rm -rf $(REPORTS) */var */.pytest_cache */.mypy_cache */.ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './*/.venv/*' -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Contract harness: live servers, the parity pytest plugin and assertion helpers."""

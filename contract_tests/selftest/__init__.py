@@ -1,0 +1,1 @@
+"""Checks of the contract suite itself (not contract tests; no concept markers)."""

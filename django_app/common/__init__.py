@@ -1,0 +1,1 @@
+"""Code shared by every feature: base model, errors, middleware, hooks."""

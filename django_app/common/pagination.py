@@ -1,0 +1,40 @@
+"""Strict limit/offset pagination: {items, total, limit, offset}, bounds -> 400.
+
+DRF's ``LimitOffsetPagination`` silently clamps or ignores bad values; the contract wants
+``limit`` 1..100 and ``offset`` >= 0 with anything else a 400 pointing at ``/query/<name>``.
+So paging is a small serializer for the query string plus a body builder.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOffset:
+    """Validated paging parameters."""
+
+    limit: int
+    offset: int
+
+
+class LimitOffsetSerializer(serializers.Serializer):
+    """``?limit=&offset=``; subclass it to add a list's filters (one error list for all)."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
+    offset = serializers.IntegerField(min_value=0, required=False, default=0)
+
+    def limit_offset(self, default_limit: int | None = None) -> LimitOffset:
+        """The validated paging parameters; ``limit`` falls back to ``PAGE_SIZE_DEFAULT``."""
+        data = self.validated_data
+        limit = data.get("limit") or default_limit or settings.PAGE_SIZE_DEFAULT
+        return LimitOffset(limit=limit, offset=data.get("offset", 0))
+
+
+def page_body(items: Any, total: int, page: LimitOffset) -> dict[str, Any]:
+    """The page envelope every list returns."""
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

@@ -1,0 +1,53 @@
+"""Parsers: DRF's JSON (the default) and multipart ones, adjusted to the contract.
+
+DRF reads the raw request stream, which skips ``DATA_UPLOAD_MAX_MEMORY_SIZE``; reading
+``HttpRequest.body`` applies it and raises ``RequestDataTooBig``, which
+``common.errors`` answers with 413 problem+json on every JSON endpoint.
+"""
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        django_request = getattr(request, "_request", None)
+        if django_request is None or getattr(django_request, "_read_started", False):
+            return super().parse(stream, media_type, parser_context)
+        body = django_request.body  # raises RequestDataTooBig over the Content-Length limit
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and len(body) > limit:  # a body sent without Content-Length
+            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+class _KeepAllFilesParser(DjangoMultiPartParser):
+    # Django drops a file whose name sanitises to "", "." or ".."; the contract stores it
+    # (as "file", via items.services.sanitize_filename) instead of silently ignoring it.
+    def sanitize_file_name(self, file_name: str) -> str:
+        return super().sanitize_file_name(file_name) or "file"
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser (same code) on top of ``_KeepAllFilesParser``."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            parser = _KeepAllFilesParser(meta, stream, request.upload_handlers, encoding)
+            data, files = parser.parse()
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}") from exc
+        return parsers.DataAndFiles(data, files)

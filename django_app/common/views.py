@@ -1,0 +1,45 @@
+"""Shared view behaviour every API view mixes in (Django-only: Litestar does this natively)."""
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+# Lets mypy check ``super()`` calls without making the mixin itself a view.
+if TYPE_CHECKING:
+    _Base = APIView
+else:
+    _Base = object
+
+
+# Meet the contract's method rules on any APIView or ViewSet; list it first in the bases:
+# ``class ItemViewSet(ContractViewMixin, ModelViewSet)``. HEAD needs nothing: Django's
+# View.setup and DRF's routers already map it to GET.
+# (Comments, not a docstring: drf-spectacular would show a docstring as the description of
+# every view that has none of its own.)
+class ContractViewMixin(_Base):
+    @property
+    def allowed_methods(self) -> list[str]:
+        # DRF lists methods in ``http_method_names`` order; the contract wants them sorted
+        # (for the ``Allow`` header DRF adds to every response, 405 included).
+        return sorted(super().allowed_methods)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF authenticates, checks permissions and throttles in ``initial`` and only then
+        # dispatches to the handler, which is where an unknown method becomes 405. So TRACE
+        # on an auth-required route answered 401. The contract checks the method first.
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)
+
+    # Same signature as DRF's APIView.options (its stubs ignore the clash with View too).
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        # DRF answers OPTIONS with 200 + a metadata document; the contract wants 204, an empty
+        # body and the ``Allow`` header (``finalize_response`` adds it). A plain HttpResponse
+        # skips the renderers, so this also works on HTML views such as the docs UIs.
+        response = HttpResponse(status=status.HTTP_204_NO_CONTENT)
+        del response["Content-Type"]
+        return response

@@ -1,0 +1,276 @@
+"""Settings read from the environment (one vocabulary for both apps).
+
+Every knob comes from an environment variable with a safe local default, so a fresh
+checkout runs on an embedded SQLite file and in-process caches/channel layers, and
+production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean variable: "1", "true", "yes" and "on" (any case) mean true."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Read a comma-separated variable into a list, dropping blanks."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- Core ---------------------------------------------------------------------------------
+
+APP_NAME = os.environ.get("APP_NAME", "items-api")
+DEBUG = env_bool("DEBUG")
+SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-dev-secret-change-me-0123456789abcdef")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+ENABLE_TEST_ROUTES = env_bool("ENABLE_TEST_ROUTES")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
+INSTALLED_APPS = [
+    # The admin (and the apps it needs) arrives with a later issue; installing it now keeps
+    # the first migration set stable.
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "common",
+    "users",
+    "items.apps.ItemsConfig",
+]
+
+# Order mirrors the Litestar app: process time, request id, security headers.
+MIDDLEWARE = [
+    "common.middleware.ProcessTimeMiddleware",
+    "common.middleware.RequestIdMiddleware",
+    # Cache-Control: no-store on API responses unless a view set its own (layered config).
+    "common.middleware.CacheControlMiddleware",
+    # X-Content-Type-Options and Referrer-Policy.
+    "django.middleware.security.SecurityMiddleware",
+    # As high as possible, before anything that can answer on its own (CommonMiddleware).
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # X-Frame-Options.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data ---------------------------------------------------------------------------------
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A relative SQLite path is relative to this app folder, not the current directory.
+    _sqlite_path = Path(str(DATABASES["default"]["NAME"]))
+    if str(_sqlite_path) != ":memory:":
+        if not _sqlite_path.is_absolute():
+            _sqlite_path = BASE_DIR / _sqlite_path
+            DATABASES["default"]["NAME"] = str(_sqlite_path)
+        _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+
+AUTH_USER_MODEL = "users.User"
+# The username is unique case-insensitively (a UniqueConstraint on Lower("username"), which
+# is stricter than unique=True); Django's check only recognises a plain unique column.
+SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# A dead Redis must never hang a request: every client gets short socket timeouts.
+REDIS_SOCKET_TIMEOUT = 1.0
+
+CACHES: dict[str, dict[str, Any]]
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        },
+    }
+    # The pub/sub layer reconnects by itself after a Redis outage.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        },
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+# Contract: canonical paths have no trailing slash and we never redirect (a 301 on POST
+# loses the body). Routes accept an optional slash instead (``/?`` in their regex).
+APPEND_SLASH = False
+
+# Security headers on every response, errors included (contract values made explicit;
+# they are also Django's defaults).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS")
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+
+STATIC_URL = "static/"
+# Project-level static files (the items page's CSS/JS). Served by a small route in
+# config/urls.py (django.views.static.serve, traversal-safe) also when DEBUG is off: the
+# reference app runs under uvicorn only, without a CDN or web server, and a dependency
+# such as whitenoise would buy nothing more for two files.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Users, auth and security -------------------------------------------------------------
+
+ACCESS_TOKEN_TTL = int(os.environ.get("ACCESS_TOKEN_TTL", "900"))
+TOKEN_RATE_LIMIT = os.environ.get("TOKEN_RATE_LIMIT", "20/minute")
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "items-api")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "items-api")
+
+# Flat claims shared with the Litestar app: sub, iat, exp, iss, aud, jti, type="access".
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_TTL),
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": SECRET_KEY,
+    "AUDIENCE": JWT_AUDIENCE,
+    "ISSUER": JWT_ISSUER,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "type",
+    "JTI_CLAIM": "jti",
+    "AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.AccessToken",),
+    "UPDATE_LAST_LOGIN": False,
+}
+
+SESSION_COOKIE_NAME = "sessionid"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_NAME = "csrftoken"
+CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The CSRF cookie is not a credential (it only proves same-origin), so it is not Secure-only.
+CSRF_FAILURE_VIEW = "users.session.csrf_failure"
+if REDIS_URL:
+    # Sessions live in Redis (through the cache), like the rate-limit counters.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- DRF and OpenAPI ----------------------------------------------------------------------
+
+# JSON bodies over 1 MiB -> RequestDataTooBig -> 413 problem+json (common.errors).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+REST_FRAMEWORK = {
+    # A JSON API: no browsable API, no form parsing on API views.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser, enforcing DATA_UPLOAD_MAX_MEMORY_SIZE (413 over 1 MiB).
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    # JSON endpoints ignore Accept (contract #12): never 406, always the JSON renderer.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.IgnoreAcceptContentNegotiation",
+    # Bearer JWT first: DRF takes WWW-Authenticate (and so 401 rather than 403) from the
+    # first class. Session auth second; DRF enforces CSRF for session-authenticated writes.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "users.auth.JWTAuthentication",
+        "users.auth.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": {"token": TOKEN_RATE_LIMIT},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.errors.problem_exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Items API",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,
+    # The schema and docs routes document nothing about the API itself.
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["common.schema.strip_optional_trailing_slash"],
+    # The default enum hook, then error responses as application/problem+json.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.problem_media_type",
+    ],
+}
+
+# --- Logging ------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+}
+
+# --- Items --------------------------------------------------------------------------------
+
+PAGE_SIZE_DEFAULT = int(os.environ.get("PAGE_SIZE_DEFAULT", "20"))
+# Attachments are stored under UPLOAD_DIR by a generated name (relative = this app folder).
+UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", "var/uploads"))
+if not UPLOAD_DIR.is_absolute():
+    UPLOAD_DIR = BASE_DIR / UPLOAD_DIR
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024

@@ -1,0 +1,48 @@
+"""URL map: mounts the health route, the API routers and the schema/docs UIs.
+
+Canonical paths have no trailing slash; each route also accepts one (``/?``) and behaves
+identically, because ``APPEND_SLASH`` redirects are off (see settings).
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+import items.urls
+from common.health import HealthView
+from common.schema import RedocView, SchemaView, SwaggerView
+
+ADMIN_STATIC_DIR = str(Path(admin.__file__).parent / "static" / "admin")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    re_path(r"^api/schema/openapi\.json/?$", SchemaView.as_view(), name="schema"),
+    re_path(
+        r"^api/schema/swagger/?$",
+        SwaggerView.as_view(url_name="schema"),
+        name="swagger-ui",
+    ),
+    re_path(r"^api/schema/redoc/?$", RedocView.as_view(url_name="schema"), name="redoc"),
+    # Django's admin (HTML, staff only). Its own URLs end in "/" (admin/, admin/login/): they
+    # are pages, not API resources. "/admin" without the slash redirects there (302).
+    path("admin/", admin.site.urls),
+    re_path(r"^admin$", RedirectView.as_view(url="/admin/")),
+    # The admin's CSS/JS also when DEBUG is off (same reasoning as the project's static route).
+    re_path(r"^static/admin/(?P<path>.+)$", serve, {"document_root": ADMIN_STATIC_DIR}),
+    re_path("", include("users.urls")),
+    re_path(r"^api/v1/", include(items.urls.api_urlpatterns)),
+    re_path("", include(items.urls.page_urlpatterns)),
+]
+
+if settings.ENABLE_TEST_ROUTES:
+    urlpatterns.append(re_path("", include("common.testing_routes")))
+
+# Problem+json instead of Django's HTML error pages (used when DEBUG is off).
+handler400 = "common.errors.bad_request"
+handler403 = "common.errors.permission_denied"
+handler404 = "common.errors.page_not_found"
+handler500 = "common.errors.server_error"

@@ -1,0 +1,33 @@
+"""Shared pytest fixtures for the native (in-process) tests."""
+
+import importlib
+from collections.abc import Iterator
+
+import pytest
+from django.urls import clear_url_caches
+from pytest_django import Settings
+from rest_framework.test import APIClient
+
+import config.urls
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    # Uncaught exceptions become the 500 response a real client sees, instead of being
+    # re-raised into the test.
+    return APIClient(raise_request_exception=False)
+
+
+def _reload_urlconf() -> None:
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def test_routes_enabled(settings: Settings) -> Iterator[None]:
+    """Mount the /_test routes, as ENABLE_TEST_ROUTES=1 does (the URLconf reads it on import)."""
+    settings.ENABLE_TEST_ROUTES = True
+    _reload_urlconf()
+    yield
+    settings.ENABLE_TEST_ROUTES = False
+    _reload_urlconf()

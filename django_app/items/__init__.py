@@ -1,0 +1,1 @@
+"""Items: the full REST concept set (CRUD, filters, uploads, export, pages)."""

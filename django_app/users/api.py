@@ -1,0 +1,227 @@
+"""HTTP handlers for /api/v1/users, /api/v1/auth/token and /api/v1/preferences."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from common.errors import (
+    ProblemSerializer,
+    RequestValidationError,
+    ValidationProblemSerializer,
+    problem_response,
+)
+from common.views import ContractViewMixin
+from users import services
+from users.auth import WWW_AUTHENTICATE
+from users.models import User
+from users.permissions import IsStaff
+from users.schemas import (
+    THEMES,
+    OutboxEmailListSerializer,
+    OutboxEmailSerializer,
+    PreferencesSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+    UserPrivateSerializer,
+    UserPublicSerializer,
+)
+
+THEME_COOKIE = "theme"
+THEME_COOKIE_MAX_AGE = 31536000
+
+P400 = OpenApiResponse(ValidationProblemSerializer, description="Validation error.")
+P401 = OpenApiResponse(ProblemSerializer, description="Not authenticated.")
+P403 = OpenApiResponse(ProblemSerializer, description="Not allowed.")
+P404 = OpenApiResponse(ProblemSerializer, description="Not found.")
+P409 = OpenApiResponse(ProblemSerializer, description="Duplicate username or email.")
+P429 = OpenApiResponse(ProblemSerializer, description="Too many requests.")
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Per client IP, ``TOKEN_RATE_LIMIT`` (counters in the cache: Redis when configured)."""
+
+    scope = "token"
+    duration: int  # set by SimpleRateThrottle.parse_rate (undeclared in the stubs)
+
+    def get_rate(self) -> str:
+        return str(settings.TOKEN_RATE_LIMIT)  # read per request, so tests can override it
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def wait(self) -> float:
+        # DRF returns None (so no Retry-After) once the stored history is longer than the
+        # current limit, e.g. after the limit was lowered; the contract always sends one.
+        if self.history:
+            return max(1.0, self.duration - (self.now - self.history[-1]))
+        return float(self.duration)
+
+
+class UserCreateView(ContractViewMixin, APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="users_create",
+        tags=["users"],
+        summary="Register a user",
+        request=UserCreateSerializer,
+        responses={201: UserPrivateSerializer, 400: P400, 409: P409},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        location = request.build_absolute_uri(reverse("users-detail", args=[user.pk]))
+        return Response(
+            UserPrivateSerializer(user).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class UserMeView(ContractViewMixin, APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        operation_id="users_me",
+        tags=["users"],
+        summary="The current user",
+        responses={200: UserPrivateSerializer, 401: P401},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(UserPrivateSerializer(request.user).data)
+
+
+class UserEmailsView(ContractViewMixin, APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        operation_id="users_emails",
+        tags=["users"],
+        summary="Emails sent to the current user",
+        responses={200: OutboxEmailListSerializer, 401: P401},
+    )
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
+        emails = services.list_emails(request.user)
+        return Response({"items": OutboxEmailSerializer(emails, many=True).data})
+
+
+class UserDetailView(ContractViewMixin, APIView):
+    def get_permissions(self) -> list[BasePermission]:
+        if self.request.method == "DELETE":
+            return [IsStaff()]
+        return [IsAuthenticated()]
+
+    def get_user(self, user_id: str) -> User:
+        try:
+            pk = uuid.UUID(user_id)
+        except ValueError:
+            raise RequestValidationError(
+                {"user_id": ["Must be a valid UUID."]}, location="path"
+            ) from None
+        return get_object_or_404(User, pk=pk)
+
+    @extend_schema(
+        operation_id="users_retrieve",
+        tags=["users"],
+        summary="A user's public profile",
+        responses={200: UserPublicSerializer, 400: P400, 401: P401, 404: P404},
+    )
+    def get(self, request: Request, user_id: str) -> Response:
+        return Response(UserPublicSerializer(self.get_user(user_id)).data)
+
+    @extend_schema(
+        operation_id="users_destroy",
+        tags=["users"],
+        summary="Delete a user (staff only)",
+        responses={204: None, 400: P400, 401: P401, 403: P403, 404: P404},
+    )
+    def delete(self, request: Request, user_id: str) -> Response:
+        services.delete_user(self.get_user(user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenView(ContractViewMixin, APIView):
+    # No cookie auth here, so no CSRF either; an Authorization header is ignored.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (TokenRateThrottle,)
+
+    @extend_schema(
+        operation_id="auth_token",
+        tags=["auth"],
+        summary="Issue an access token",
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: P400, 401: P401, 429: P429},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.authenticate_user(**serializer.validated_data)
+        if user is None:
+            # Answered here: DRF would turn AuthenticationFailed into 403 on a view
+            # without authentication classes.
+            response = problem_response(
+                request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
+            )
+            response["WWW-Authenticate"] = WWW_AUTHENTICATE
+            return response
+        return Response(services.issue_access_token(user))
+
+
+class PreferencesView(ContractViewMixin, APIView):
+    # No authentication at all: the theme cookie is not a credential, so there is no
+    # session-riding risk and CSRF does not apply.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="preferences_retrieve",
+        tags=["preferences"],
+        summary="Read the preference cookie",
+        responses={200: PreferencesSerializer, 400: P400},
+    )
+    def get(self, request: Request) -> Response:
+        theme = request.COOKIES.get(THEME_COOKIE, "light")
+        if theme not in THEMES:
+            raise RequestValidationError(
+                {THEME_COOKIE: ["Must be light or dark."]}, location="cookie"
+            )
+        return Response({"theme": theme})
+
+    @extend_schema(
+        operation_id="preferences_update",
+        tags=["preferences"],
+        summary="Set the preference cookie",
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, 400: P400},
+    )
+    def put(self, request: Request) -> Response:
+        serializer = PreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        theme = serializer.validated_data["theme"]
+        response = Response({"theme": theme})
+        response.set_cookie(
+            THEME_COOKIE,
+            theme,
+            max_age=THEME_COOKIE_MAX_AGE,
+            path="/",
+            samesite="Lax",
+            secure=not settings.DEBUG,
+            httponly=False,  # page JavaScript reads it
+        )
+        return response

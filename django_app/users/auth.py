@@ -1,0 +1,59 @@
+"""Bearer JWT and session authentication that populate request.user.
+
+Bearer tokens are djangorestframework-simplejwt ``AccessToken``s configured (``SIMPLE_JWT``
+in settings) to carry exactly the flat claims the Litestar app issues and accepts:
+``sub`` (user id), ``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``. So a
+token minted by either app validates on the other when both share ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from rest_framework import authentication
+from rest_framework.request import Request
+from rest_framework_simplejwt import authentication as jwt_authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.tokens import Token
+
+# "Bearer <token>": the scheme word in any case, exactly one space, one token without spaces.
+_BEARER = re.compile(rb"^bearer ([^\s]+)$", re.IGNORECASE)
+
+WWW_AUTHENTICATE = "Bearer"
+
+
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    """simplejwt, stricter about the header and with a bare ``WWW-Authenticate: Bearer``.
+
+    Listed first in ``DEFAULT_AUTHENTICATION_CLASSES``: DRF answers 401 (instead of 403)
+    only when the first class has an ``authenticate_header``.
+    """
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # simplejwt accepts any whitespace and a case-sensitive scheme; the contract wants a
+        # case-insensitive "Bearer" and a single space. Anything else is "no bearer token",
+        # i.e. anonymous (401 on protected routes).
+        match = _BEARER.match(header)
+        return match.group(1) if match else None
+
+    def authenticate_header(self, request: Request) -> str:
+        return WWW_AUTHENTICATE
+
+    def get_user(self, validated_token: Token) -> Any:
+        # User ids are UUIDs: a validly signed token whose ``sub`` is not one would make the
+        # UUIDField lookup raise Django's ValidationError (a 500). Treat it as a bad token.
+        try:
+            uuid.UUID(str(validated_token.get("sub", "")))
+        except ValueError as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
+        return super().get_user(validated_token)
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF session auth (the ``sessionid`` cookie); CSRF enforced on unsafe methods.
+
+    Requests authenticated by a bearer token never reach this class (JWT is tried first),
+    so they are exempt from CSRF, as the contract asks.
+    """

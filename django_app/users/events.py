@@ -1,0 +1,29 @@
+"""Domain events: user_registered -> welcome email in the outbox, after the response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal, receiver
+from django.tasks import task
+
+from users import services
+
+user_registered = Signal()
+"""Sent by ``services.register_user`` with ``user=<User>`` inside the creating transaction."""
+
+
+# The default ImmediateBackend runs the task in-process as soon as it is enqueued; enqueueing
+# happens on transaction commit, so a rolled-back registration sends nothing. A real
+# deployment would configure a queued backend (TASKS = {"default": {"BACKEND": ...}} with a
+# worker, e.g. django-tasks' database or RQ backend) so the email never delays the response.
+@task
+def send_welcome_email(user_id: str) -> None:
+    services.write_welcome_email(user_id)
+
+
+@receiver(user_registered)
+def on_user_registered(sender: Any, user: Any, **kwargs: Any) -> None:
+    user_id = str(user.pk)
+    transaction.on_commit(lambda: send_welcome_email.enqueue(user_id))

@@ -1,0 +1,127 @@
+"""Wire shapes: registration input, public and private user output, token pair.
+
+Strict types (contract #8): a JSON number is not a string, strings are not trimmed, NUL
+characters are rejected (DRF's CharField validator). Unknown and read-only input fields are
+ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
+THEMES = ("light", "dark")
+
+
+class StrictCharField(serializers.CharField):
+    """A ``CharField`` that refuses non-strings instead of coercing them (``123`` -> 400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    """An ``EmailField`` that refuses non-strings and does not trim."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UserCreateSerializer(serializers.Serializer):
+    """Registration input: username, email, password (write-only)."""
+
+    username = StrictCharField(
+        max_length=150,
+        validators=[RegexValidator(USERNAME_PATTERN, "3-150 of A-Z a-z 0-9 _ . @ + -")],
+    )
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(min_length=8, max_length=128, write_only=True)
+
+
+class UserPrivateSerializer(serializers.Serializer):
+    """The current user as they see themselves."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    is_staff = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class UserPublicSerializer(serializers.Serializer):
+    """What anyone authenticated may see about a user."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """Credentials for the token endpoint."""
+
+    # Blank is allowed on purpose: an empty username is wrong credentials (401), as on Litestar.
+    username = StrictCharField(allow_blank=True)
+    password = StrictCharField(write_only=True, allow_blank=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    """An issued access token."""
+
+    access_token = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class OutboxEmailSerializer(serializers.Serializer):
+    """One email in the user's outbox."""
+
+    id = serializers.UUIDField(read_only=True)
+    to_email = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class OutboxEmailListSerializer(serializers.Serializer):
+    """``{"items": [...]}``, oldest first."""
+
+    items = OutboxEmailSerializer(many=True)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """The ``theme`` preference cookie."""
+
+    theme = serializers.ChoiceField(choices=THEMES)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and "theme" in data and not isinstance(data["theme"], str):
+            raise serializers.ValidationError({"theme": ["Must be a string."]})
+        return super().to_internal_value(data)
+
+
+class SessionUserSerializer(serializers.Serializer):
+    """The logged-in session user."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class LoginFormSerializer(serializers.Serializer):
+    """Form fields of the session login."""
+
+    username = StrictCharField()
+    password = StrictCharField(write_only=True)

@@ -1,0 +1,157 @@
+"""Cookie-session login, whoami and logout with form data and CSRF.
+
+DRF views are CSRF-exempt by design (only ``SessionAuthentication`` enforces it), so the
+unsafe session routes check CSRF themselves with Django's own ``CsrfViewMiddleware`` logic:
+the ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must match the
+``csrftoken`` cookie. A 401 here carries no ``WWW-Authenticate`` (no bearer on /auth/*).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user, login, logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.html import escape
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.errors import (
+    PROBLEM_CONTENT_TYPE,
+    ProblemSerializer,
+    ValidationProblemSerializer,
+    problem,
+    problem_response,
+)
+from common.views import ContractViewMixin
+from users import services
+from users.schemas import LoginFormSerializer, SessionUserSerializer
+
+LOGIN_FORM = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
+<body><form method="post" action="/auth/login">
+<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">
+<label>Username <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Log in</button>
+</form></body></html>
+"""
+
+P400 = OpenApiResponse(ValidationProblemSerializer, description="Missing form field.")
+P401 = OpenApiResponse(ProblemSerializer, description="Not logged in / wrong credentials.")
+P403 = OpenApiResponse(ProblemSerializer, description="Missing or wrong CSRF token.")
+P415 = OpenApiResponse(ProblemSerializer, description="Not a form body.")
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
+def enforce_csrf(request: Request) -> None:
+    """403 unless the request carries the CSRF token matching the ``csrftoken`` cookie."""
+    check = _CsrfCheck(lambda _request: HttpResponse())
+    django_request = request._request
+    check.process_request(django_request)
+    if check.process_view(django_request, lambda _r: HttpResponse(), (), {}) is not None:
+        raise exceptions.PermissionDenied("CSRF verification failed.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """``CSRF_FAILURE_VIEW`` for plain Django views (e.g. the admin): a 403 problem."""
+    return JsonResponse(
+        problem(status.HTTP_403_FORBIDDEN, request.path, detail="CSRF verification failed."),
+        status=status.HTTP_403_FORBIDDEN,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+class HTMLRenderer(BaseRenderer):
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(
+        self, data: object, accepted_media_type: str | None = None, renderer_context: object = None
+    ) -> bytes:
+        return str(data).encode() if isinstance(data, str) else b""
+
+
+class LoginView(ContractViewMixin, APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (FormParser, MultiPartParser)
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        if self.request.method in ("GET", "HEAD"):
+            return [HTMLRenderer()]
+        return super().get_renderers()
+
+    @extend_schema(
+        operation_id="session_login_form",
+        tags=["session"],
+        summary="The login form",
+        responses={(200, "text/html"): OpenApiResponse(str, description="An HTML form.")},
+    )
+    def get(self, request: Request) -> Response:
+        token = get_token(request._request)  # also sets the csrftoken cookie
+        return Response(LOGIN_FORM.format(csrf=escape(token)), content_type="text/html")
+
+    @extend_schema(
+        operation_id="session_login",
+        tags=["session"],
+        summary="Log in with a form (session cookie)",
+        request={"application/x-www-form-urlencoded": LoginFormSerializer},
+        responses={200: SessionUserSerializer, 400: P400, 401: P401, 403: P403, 415: P415},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LoginFormSerializer(data=request.data)  # a JSON body -> 415 here
+        enforce_csrf(request)
+        serializer.is_valid(raise_exception=True)
+        user = services.authenticate_user(**serializer.validated_data)
+        if user is None:
+            return problem_response(
+                request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
+            )
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(SessionUserSerializer(user).data)
+
+
+class WhoAmIView(ContractViewMixin, APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="session_whoami",
+        tags=["session"],
+        summary="The logged-in session user",
+        responses={200: SessionUserSerializer, 401: P401},
+    )
+    def get(self, request: Request) -> Response:
+        # Read the session itself: DRF has replaced request.user (no authenticators here).
+        user = get_user(request._request)
+        if not user.is_authenticated:
+            return problem_response(request, status.HTTP_401_UNAUTHORIZED)
+        return Response(SessionUserSerializer(user).data)
+
+
+class LogoutView(ContractViewMixin, APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="session_logout",
+        tags=["session"],
+        summary="Log out (delete the session)",
+        request=None,
+        responses={204: None, 403: P403},
+    )
+    def post(self, request: Request) -> Response:
+        enforce_csrf(request)
+        logout(request._request)  # flushes the session; the middleware clears the cookie
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,97 @@
+"""User model and manager: hashing, flags, case-insensitive uniqueness, table shape."""
+
+import uuid
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.db import IntegrityError, connection
+
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_auth_user_model_is_ours() -> None:
+    assert get_user_model() is User
+    assert User._meta.db_table == "users_user"
+
+
+def test_create_user_hashes_password_and_sets_defaults() -> None:
+    user = User.objects.create_user("alice", "Alice@EXAMPLE.com", "s3cret-pass")
+
+    assert isinstance(user.id, uuid.UUID)
+    assert user.password != "s3cret-pass"
+    assert user.check_password("s3cret-pass")
+    assert user.email == "Alice@example.com"  # the domain part is normalised
+    assert user.is_active
+    assert not user.is_staff
+    assert not user.is_superuser
+    assert user.last_login is None
+    assert user.created_at is not None
+    assert user.updated_at >= user.created_at
+    assert str(user) == "alice"
+
+
+def test_create_user_without_password_is_unusable() -> None:
+    assert not User.objects.create_user("bob", "bob@example.com").has_usable_password()
+
+
+@pytest.mark.parametrize(("username", "email"), [("", "x@example.com"), ("x", "")])
+def test_create_user_requires_username_and_email(username: str, email: str) -> None:
+    with pytest.raises(ValueError):
+        User.objects.create_user(username, email, "s3cret-pass")
+
+
+def test_create_superuser_sets_flags() -> None:
+    admin = User.objects.create_superuser("root", "root@example.com", "s3cret-pass")
+
+    assert admin.is_staff
+    assert admin.is_superuser
+
+
+def test_create_superuser_rejects_contradicting_flags() -> None:
+    with pytest.raises(ValueError):
+        User.objects.create_superuser("root", "root@example.com", "pw", is_staff=False)
+
+
+def test_username_is_unique_ignoring_case() -> None:
+    User.objects.create_user("Alice", "a1@example.com")
+
+    with pytest.raises(IntegrityError):
+        User.objects.create_user("aLICE", "a2@example.com")
+
+
+def test_email_is_unique_ignoring_case() -> None:
+    User.objects.create_user("a1", "alice@example.com")
+
+    with pytest.raises(IntegrityError):
+        User.objects.create_user("a2", "ALICE@example.com")
+
+
+def test_login_by_username_ignores_case() -> None:
+    User.objects.create_user("Alice", "alice@example.com", "s3cret-pass")
+
+    assert authenticate(username="alice", password="s3cret-pass") is not None
+
+
+def test_table_columns_match_the_shared_schema() -> None:
+    with connection.cursor() as cursor:
+        columns = {
+            column.name: column.null_ok
+            for column in connection.introspection.get_table_description(cursor, "users_user")
+        }
+        constraints = connection.introspection.get_constraints(cursor, "users_user")
+
+    assert columns == {
+        "id": False,
+        "username": False,
+        "email": False,
+        "password": False,
+        "is_active": False,
+        "is_staff": False,
+        "is_superuser": False,
+        "last_login": True,
+        "created_at": False,
+        "updated_at": False,
+    }
+    assert {"users_user_username_ci_uniq", "users_user_email_ci_uniq"} <= set(constraints)

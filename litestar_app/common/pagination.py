@@ -1,0 +1,37 @@
+"""Strict limit/offset pagination: {items, total, limit, offset}, bounds -> 400.
+
+advanced-alchemy's built-in pagination uses ``currentPage`` / ``pageSize``; the contract
+wants ``limit`` 1..100 and ``offset`` >= 0 with anything else a 400 pointing at
+``/query/<name>``. Litestar validates the bounds declared on the query parameters of
+:func:`provide_limit_offset` (a dependency, so they appear in every list's OpenAPI), and the
+default ``limit`` comes from the ``page_size`` dependency of a higher layer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+MAX_LIMIT = 100
+
+
+class LimitOffset(msgspec.Struct, frozen=True):
+    """Validated paging parameters (a Struct: Litestar passes it through its signature model)."""
+
+    limit: int
+    offset: int
+
+
+async def provide_limit_offset(
+    page_size: NamedDependency[int],
+    limit: Annotated[
+        int | None,
+        QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (default PAGE_SIZE_DEFAULT)."),
+    ] = None,
+    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+) -> LimitOffset:
+    """The validated paging parameters; ``limit`` falls back to the ``page_size`` dependency."""
+    return LimitOffset(limit=limit or page_size, offset=offset)

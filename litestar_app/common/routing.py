@@ -1,0 +1,56 @@
+"""Route helpers: the HEAD twin of every GET handler.
+
+Contract: HEAD works on every GET resource with the GET's headers and no body. Litestar
+answers 405 to HEAD unless a handler declares it, and one handler for both methods
+(``@route(http_method=[GET, HEAD])``) gives HEAD the GET's operation id, which breaks
+schema generation. So each GET gets a separate, hidden HEAD handler that runs the same
+function with the same guards, dependencies and header settings; Litestar sends a HEAD
+response without its body. (Django needs none of this: its views answer HEAD as GET.)
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING
+
+from litestar import HttpMethod, route
+from litestar.handlers import HTTPRouteHandler
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from litestar.types import ControllerRouterHandler
+
+
+def head_twin(handler: HTTPRouteHandler) -> HTTPRouteHandler:
+    """A hidden HEAD handler running ``handler``'s function on the same paths."""
+    return route(
+        list(handler.paths),
+        http_method=HttpMethod.HEAD,
+        name=f"{handler.name}_head" if handler.name else None,
+        include_in_schema=False,  # drf-spectacular leaves HEAD out of the schema too
+        # Whatever shapes the GET's status and headers applies to HEAD as well.
+        guards=handler.guards,
+        opt=dict(handler.opt),  # e.g. exclude_from_auth
+        dependencies=handler.dependencies,
+        cache_control=handler.cache_control,
+        media_type=handler.media_type,
+        response_headers=handler.response_headers,
+        response_cookies=handler.response_cookies,
+        status_code=handler.status_code,
+        signature_namespace=handler.signature_namespace,
+        sync_to_thread=None if inspect.iscoroutinefunction(handler.fn) else True,
+    )(handler.fn)
+
+
+def with_head(handlers: Iterable[ControllerRouterHandler]) -> list[ControllerRouterHandler]:
+    """``handlers`` plus a :func:`head_twin` for each GET route handler among them."""
+    result = list(handlers)
+    result += [
+        head_twin(handler)
+        for handler in result
+        if isinstance(handler, HTTPRouteHandler)
+        and HttpMethod.GET in handler.http_methods
+        and HttpMethod.HEAD not in handler.http_methods
+    ]
+    return result

@@ -1,0 +1,155 @@
+"""ASGI entry point: ``uvicorn config.asgi:application``.
+
+``create_app()`` is the application factory (tests call it with their own ``Settings``);
+``application`` is the instance uvicorn and the ``litestar`` CLI load. Configuration is
+layered: what is set here (app layer) applies to every router, controller and handler
+unless a lower layer overrides it.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from redis.asyncio import Redis
+
+from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES, require_json_content_type
+from common.middleware import (
+    AllowedHostsMiddleware,
+    ProcessTimeMiddleware,
+    assign_request_id,
+    correct_options_allow,
+    default_cache_control,
+    log_request,
+    stamp_response_headers,
+)
+from config.settings import BASE_DIR, Settings
+from config.urls import SCHEMA_PATH, route_handlers, schema_router
+from items.plugin import ItemsPlugin
+from users.admin import admin_plugin
+from users.commands import UsersCLIPlugin
+from users.events import LISTENERS as USERS_LISTENERS
+from users.urls import middleware as users_middleware
+from users.urls import stores as users_stores
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+REDIS_TIMEOUT = 1.0
+"""Seconds; a dead Redis must fail fast instead of hanging requests."""
+
+
+@asynccontextmanager
+async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Fill app state at startup (``started_at``, the shared Redis client); close it at shutdown."""
+    settings: Settings = app.state.settings
+    app.state.started_at = datetime.now(UTC)
+    redis = (
+        Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+            health_check_interval=30,
+        )
+        if settings.redis_url
+        else None
+    )
+    app.state.redis = redis
+    try:
+        yield
+    finally:
+        if redis is not None:
+            await redis.aclose()
+
+
+def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """advanced-alchemy config: engine, per-request session, Alembic (never ``create_all``)."""
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        # pool_pre_ping replaces connections PostgreSQL dropped (restart, failover) so the
+        # app recovers on its own; SQLite has no server to lose.
+        engine_config=EngineConfig(pool_pre_ping=settings.is_postgres),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # Commit the request's session on 2xx/3xx, roll back otherwise, before responding.
+        before_send_handler="autocommit",
+        create_all=False,  # the schema is owned by Alembic migrations
+        alembic_config=AlembicAsyncConfig(script_location=str(BASE_DIR / "migrations")),
+        # errors are rendered by common.errors (problem+json), not advanced-alchemy's default.
+        set_default_exception_handler=False,
+    )
+
+
+def create_openapi_config() -> OpenAPIConfig:
+    """OpenAPI 3.1 at /api/schema/openapi.json, Swagger UI and ReDoc next to it."""
+    return OpenAPIConfig(
+        title="Items API",
+        version="1.0.0",
+        path=SCHEMA_PATH,
+        openapi_router=schema_router(),
+        # The first plugin also answers /api/schema itself; the JSON document is added by
+        # Litestar at /api/schema/openapi.json because no plugin claims that path.
+        render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the Litestar application from ``settings`` (default: the environment)."""
+    settings = settings or Settings.from_env()
+    sqlalchemy_config = create_sqlalchemy_config(settings)
+    return Litestar(
+        route_handlers=route_handlers(settings),
+        plugins=[
+            SQLAlchemyPlugin(config=sqlalchemy_config),
+            # SQLAdmin at /admin (staff only), on the same engine as the request sessions.
+            admin_plugin(settings, sqlalchemy_config.get_engine()),
+            UsersCLIPlugin(),
+            ItemsPlugin(),  # routes, dependencies and templates of the items feature
+        ],
+        # Layer 1 of Cache-Control: every response unless a router/controller/handler says.
+        cache_control=CacheControlHeader(no_store=True),
+        openapi_config=create_openapi_config(),
+        # Contract: CORS only for listed origins (CORSConfig's own default is "*").
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
+        if settings.cors_origins
+        else None,
+        exception_handlers=EXCEPTION_HANDLERS,
+        # Contract for every JSON endpoint: body over 1 MiB -> 413, non-JSON body -> 415
+        # (upload routes set their own, larger limit and media type).
+        request_max_body_size=JSON_MAX_BYTES,
+        guards=[require_json_content_type],
+        middleware=[
+            ProcessTimeMiddleware(),
+            AllowedHostsMiddleware(settings.allowed_hosts),
+            *users_middleware(settings),  # rate limit, sessions, auth (request.user)
+        ],
+        stores=users_stores(settings),
+        listeners=USERS_LISTENERS,
+        before_request=assign_request_id,
+        after_response=log_request,
+        before_send=[stamp_response_headers, correct_options_allow, default_cache_control],
+        state=State({"settings": settings}),
+        lifespan=[app_lifespan],
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # common.errors logs unhandled exceptions itself (once, with the request id).
+            log_exceptions="never",
+        ),
+        debug=settings.debug,
+    )
+
+
+application = create_app()

@@ -1,0 +1,116 @@
+"""Settings read from the environment (one vocabulary for both apps).
+
+Every value comes from an environment variable with a development default, so the same
+variables configure both apps (12-factor). ``Settings.from_env()`` is called once by
+``config.asgi.create_app``; tests build their own ``Settings`` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+from sqlalchemy.engine import make_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+"""The app folder (``litestar_app/``): relative SQLite paths are resolved against it."""
+
+DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+# Litestar talks to the database through SQLAlchemy's asyncio API, so the shared
+# (driver-less) URL vocabulary is mapped onto async drivers here.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in _TRUE
+
+
+def _env_list(name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+
+
+def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
+    """Map ``sqlite://`` / ``postgresql://`` onto their async drivers.
+
+    A relative SQLite path (``sqlite:///var/db.sqlite3``) is resolved against the app
+    folder, and the file's directory is created if missing so a fresh checkout just runs.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgres":  # Heroku-style alias
+        backend = "postgresql"
+    if backend not in _ASYNC_DRIVERS:
+        return url
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            path = base_dir / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parsed = parsed.set(database=str(path))
+    return parsed.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Immutable application settings; build one with :meth:`from_env`."""
+
+    app_name: str = "items-api"
+    debug: bool = False
+    secret_key: str = DEFAULT_SECRET_KEY
+    database_url: str = field(
+        default_factory=lambda: to_async_database_url("sqlite:///var/db.sqlite3")
+    )
+    """Async SQLAlchemy URL (already converted by :func:`to_async_database_url`)."""
+    redis_url: str = ""
+    """Empty means "no Redis": everything stays in memory."""
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "testserver")
+    cors_origins: tuple[str, ...] = ()
+    enable_test_routes: bool = False
+    log_level: str = "INFO"
+    access_token_ttl: int = 900
+    """Seconds an access token lives (``ACCESS_TOKEN_TTL``)."""
+    token_rate_limit: str = "20/minute"
+    """``<n>/<second|minute|hour>`` per client IP on the token endpoint."""
+    jwt_issuer: str = "items-api"
+    jwt_audience: str = "items-api"
+    page_size_default: int = 20
+    """Default ``limit`` of list endpoints (``PAGE_SIZE_DEFAULT``)."""
+    upload_dir: Path = BASE_DIR / "var" / "uploads"
+    """Where attachments are stored, by generated name (``UPLOAD_DIR``)."""
+    upload_max_bytes: int = 5 * 1024 * 1024
+    """Largest accepted attachment (``UPLOAD_MAX_BYTES``); a whole upload is <= 6 MiB."""
+
+    @classmethod
+    def from_env(cls) -> Self:
+        """Read every setting from ``os.environ`` (see the table in README.md)."""
+        return cls(
+            app_name=os.environ.get("APP_NAME", "items-api"),
+            debug=_env_bool("DEBUG"),
+            secret_key=os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+            database_url=to_async_database_url(
+                os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
+            ),
+            redis_url=os.environ.get("REDIS_URL", "").strip(),
+            allowed_hosts=_env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"),
+            cors_origins=_env_list("CORS_ORIGINS"),
+            enable_test_routes=_env_bool("ENABLE_TEST_ROUTES"),
+            log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            access_token_ttl=int(os.environ.get("ACCESS_TOKEN_TTL", "900")),
+            token_rate_limit=os.environ.get("TOKEN_RATE_LIMIT", "20/minute"),
+            jwt_issuer=os.environ.get("JWT_ISSUER", "items-api"),
+            jwt_audience=os.environ.get("JWT_AUDIENCE", "items-api"),
+            page_size_default=int(os.environ.get("PAGE_SIZE_DEFAULT", "20")),
+            upload_dir=BASE_DIR / os.environ.get("UPLOAD_DIR", "var/uploads"),
+            upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
+        )
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")

@@ -1,0 +1,420 @@
+"""HTTP handlers for /api/v1/items: CRUD, export, attachments, a blocking call.
+
+Litestar controllers on top of ``ItemService``: handlers parse and render, the service holds
+every rule. Dependencies are declared per layer: the items router provides ``page_size``
+(from settings), the controllers provide ``items_service`` and ``user``, and
+``items_export`` overrides ``page_size`` with its chunk size (one layered override).
+
+Cache-Control is layered natively: app ``no-store`` (config/asgi.py), controller
+``private, max-age=0``, ``items_retrieve`` ``private, max-age=60``, ``items_export``
+``no-cache``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import CacheControlHeader, State, UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.params import (
+    FromPath,
+    HeaderParameter,
+    JSONBody,
+    MultipartBody,
+    QueryParameter,
+    SkipValidation,
+)
+from litestar.response import File, Stream
+from litestar.status_codes import (
+    HTTP_201_CREATED,
+    HTTP_204_NO_CONTENT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.errors import PROBLEM_MEDIA_TYPE, Problem
+from common.pagination import LimitOffset, provide_limit_offset
+from common.routing import head_twin
+from items.permissions import ITEM_GUARDS
+from items.schemas import (
+    PRICE_PATTERN,
+    AttachmentList,
+    AttachmentRead,
+    BlockingResult,
+    ItemCreate,
+    ItemPage,
+    ItemPatch,
+    ItemRead,
+    ItemUpdate,
+    Ordering,
+)
+from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
+from users.models import User
+from users.permissions import current_user
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+    from litestar.handlers import BaseRouteHandler
+
+logger = logging.getLogger("items")
+
+TAGS = ["items"]
+BLOCKING_MS_MAX = 2000
+JSON_MAX_BYTES = 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+
+
+class CacheControl(CacheControlHeader):
+    """``CacheControlHeader`` with the visibility directive first, as the contract spells it.
+
+    Litestar renders directives in field order (``max-age=60, private``); same meaning,
+    but the contract pins ``private, max-age=60``.
+    """
+
+    def _get_header_value(self) -> str:
+        directives = super()._get_header_value().split(", ")
+        first = [d for d in directives if d in ("private", "public")]
+        return ", ".join(first + [d for d in directives if d not in first])
+
+
+def _errors(status_codes: dict[int, str]) -> dict[int, ResponseSpec]:
+    """Document problem+json error responses (Litestar documents only ``raises=`` by default)."""
+    return {
+        code: ResponseSpec(data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=text)
+        for code, text in status_codes.items()
+    }
+
+
+COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
+BODY_ERRORS = {413: "Body over 1 MiB.", 415: "Not a JSON body."}
+CSRF_ERROR = {403: "Forbidden (CSRF token missing, for session-authenticated requests)."}
+
+
+def require_media_type(*accepted: str) -> Any:
+    """Guard: 415 when a request with a body is not of an accepted media type.
+
+    Litestar decodes a JSON body whatever the ``Content-Type`` says; the contract wants 415.
+    Guards run before the body is read.
+    """
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") not in {"POST", "PUT", "PATCH"}:
+            return
+        headers = connection.headers
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if has_body and media_type not in accepted:
+            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+
+    return guard
+
+
+async def provide_items_service(
+    db_session: NamedDependency[AsyncSession], user: NamedDependency[User], state: State
+) -> ItemService:
+    """The request's ``ItemService``: the caller, the request's session, the upload dir."""
+    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+
+
+async def provide_export_chunk_size() -> int:
+    return EXPORT_CHUNK_SIZE
+
+
+class ItemController(Controller):
+    """Items CRUD plus the NDJSON export and the blocking call."""
+
+    path = "/items"
+    tags = TAGS
+    guards = [*ITEM_GUARDS, require_media_type("application/json")]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "user": Provide(current_user),
+        "items_service": Provide(provide_items_service),
+        "page": Provide(provide_limit_offset),
+    }
+    # Layer 2 (router/controller): every items response unless a handler says otherwise.
+    cache_control = CacheControl(private=True, max_age=0)
+    request_max_body_size = JSON_MAX_BYTES
+
+    @get(
+        "/",
+        operation_id="items_list",
+        summary="List items",
+        responses=_errors({400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}),
+    )
+    async def list_items(
+        self,
+        items_service: NamedDependency[ItemService],
+        page: NamedDependency[SkipValidation[LimitOffset]],
+        q: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+        min_price: Annotated[str | None, QueryParameter(pattern=PRICE_PATTERN)] = None,
+        max_price: Annotated[str | None, QueryParameter(pattern=PRICE_PATTERN)] = None,
+        owner: Annotated[UUID | None, QueryParameter()] = None,
+        ordering: Annotated[Ordering, QueryParameter()] = "created_at",
+    ) -> ItemPage:
+        filters = ItemFilters(
+            q=q,
+            min_price=Decimal(min_price) if min_price is not None else None,
+            max_price=Decimal(max_price) if max_price is not None else None,
+            owner=owner,
+            ordering=ordering,
+        )
+        items, total = await items_service.list_items(filters, page)
+        return ItemPage(
+            items=[ItemRead.from_model(item) for item in items],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    @post(
+        "/",
+        operation_id="items_create",
+        summary="Create an item",
+        status_code=HTTP_201_CREATED,
+        responses={
+            **_errors({400: "Invalid body.", 401: "Not authenticated.", **CSRF_ERROR}),
+            **_errors({409: "Conflict.", **BODY_ERRORS}),
+        },
+    )
+    async def create_item(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: NamedDependency[ItemService],
+        data: JSONBody[ItemCreate],
+        x_request_id: Annotated[str | None, HeaderParameter(name="X-Request-ID")] = None,
+    ) -> Response[ItemRead]:
+        item = await items_service.create_item(data.to_values())
+        # The X-Request-ID header as sent by the client (the hook validates its own copy).
+        logger.info("item created id=%s x_request_id=%s", item.id, x_request_id)
+        location = request.url_for("items_retrieve", item_id=str(item.id))
+        return Response(
+            ItemRead.from_model(item), status_code=HTTP_201_CREATED, headers={"Location": location}
+        )
+
+    @get(
+        "/{item_id:str}",
+        name="items_retrieve",
+        operation_id="items_retrieve",
+        summary="Retrieve an item",
+        cache_control=CacheControl(private=True, max_age=60),
+        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+    )
+    async def retrieve_item(
+        self, items_service: NamedDependency[ItemService], item_id: FromPath[UUID]
+    ) -> ItemRead:
+        return ItemRead.from_model(await items_service.get_item(item_id))
+
+    @put(
+        "/{item_id:str}",
+        operation_id="items_update",
+        summary="Replace an item",
+        responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+    )
+    async def update_item(
+        self,
+        items_service: NamedDependency[ItemService],
+        item_id: FromPath[UUID],
+        data: JSONBody[ItemUpdate],
+    ) -> ItemRead:
+        return ItemRead.from_model(await items_service.update_item(item_id, data.to_values()))
+
+    @patch(
+        "/{item_id:str}",
+        operation_id="items_partial_update",
+        summary="Update some fields of an item",
+        responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+    )
+    async def partial_update_item(
+        self,
+        items_service: NamedDependency[ItemService],
+        item_id: FromPath[UUID],
+        data: JSONBody[ItemPatch],
+    ) -> ItemRead:
+        return ItemRead.from_model(await items_service.update_item(item_id, data.to_values()))
+
+    @delete(
+        "/{item_id:str}",
+        operation_id="items_destroy",
+        summary="Delete an item",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+    )
+    async def destroy_item(
+        self, items_service: NamedDependency[ItemService], item_id: FromPath[UUID]
+    ) -> None:
+        await items_service.delete_item(item_id)
+
+    @get(
+        "/export",
+        operation_id="items_export",
+        summary="Export items as NDJSON",
+        cache_control=CacheControl(no_cache=True),
+        # The layered override: this handler's page size is the export chunk size.
+        dependencies={"page_size": Provide(provide_export_chunk_size)},
+        media_type="application/x-ndjson",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type="application/x-ndjson",
+                description="One Item JSON document per line.",
+            ),
+            **_errors({401: "Not authenticated."}),
+        },
+    )
+    async def export_items(
+        self, items_service: NamedDependency[ItemService], page_size: NamedDependency[int]
+    ) -> Stream:
+        async def lines() -> AsyncIterator[bytes]:
+            # An async generator: the rows come from the database page_size at a time.
+            async for item in items_service.export(chunk_size=page_size):
+                yield msgspec.json.encode(ItemRead.from_model(item)) + b"\n"
+
+        return Stream(lines(), media_type="application/x-ndjson")
+
+    @get(
+        "/blocking",
+        operation_id="items_blocking",
+        summary="Block a worker thread for a while",
+        sync_to_thread=True,
+        responses=_errors({400: "Invalid query.", 401: "Not authenticated."}),
+    )
+    def blocking(
+        self, ms: Annotated[int, QueryParameter(ge=1, le=BLOCKING_MS_MAX)]
+    ) -> BlockingResult:
+        """A deliberately blocking handler (``time.sleep``), run in a worker thread."""
+        time.sleep(ms / 1000)
+        return BlockingResult(slept_ms=ms)
+
+    # HEAD twins of the GET handlers (see common/routing.py for why they are separate).
+    list_items_head = head_twin(list_items)
+    retrieve_item_head = head_twin(retrieve_item)
+    export_items_head = head_twin(export_items)
+    blocking_head = head_twin(blocking)
+
+
+@dataclass
+class AttachmentUpload:
+    """The multipart upload: field ``files``, one or more files."""
+
+    files: list[UploadFile] = field(default_factory=list)
+
+
+def _file_size(upload: UploadFile) -> int:
+    upload.file.seek(0, os.SEEK_END)
+    size = upload.file.tell()
+    upload.file.seek(0)
+    return size
+
+
+class AttachmentController(Controller):
+    """Files attached to an item: upload (multipart), list, download."""
+
+    path = "/items/{item_id:str}/attachments"
+    tags = TAGS
+    guards = [*ITEM_GUARDS, require_media_type("multipart/form-data")]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "user": Provide(current_user),
+        "items_service": Provide(provide_items_service),
+    }
+    cache_control = CacheControl(private=True, max_age=0)
+    request_max_body_size = UPLOAD_MAX_REQUEST_BYTES
+
+    @get(
+        "/",
+        operation_id="attachments_list",
+        summary="List an item's attachments",
+        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+    )
+    async def list_attachments(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: NamedDependency[ItemService],
+        item_id: FromPath[UUID],
+    ) -> AttachmentList:
+        attachments = await items_service.list_attachments(item_id)
+        return AttachmentList(items=[_attachment(request, a) for a in attachments])
+
+    @post(
+        "/",
+        operation_id="attachments_create",
+        summary="Upload attachments",
+        status_code=HTTP_201_CREATED,
+        responses={
+            **_errors({400: "Invalid upload.", **COMMON_ERRORS, **CSRF_ERROR}),
+            **_errors({413: "A file is over the limit.", 415: "Not multipart/form-data."}),
+        },
+    )
+    async def create_attachments(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: NamedDependency[ItemService],
+        state: State,
+        item_id: FromPath[UUID],
+        data: MultipartBody[AttachmentUpload],
+    ) -> AttachmentList:
+        files = data.files if isinstance(data.files, list) else [data.files]
+        files = [upload for upload in files if isinstance(upload, UploadFile)]
+        if not files:
+            raise ValidationException(
+                detail="Validation failed.",
+                extra=[{"key": "files", "source": "body", "message": "At least one file."}],
+            )
+        limit = state.settings.upload_max_bytes
+        if any(_file_size(upload) > limit for upload in files):
+            raise HTTPException(
+                status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                detail=f"Each file must be at most {limit} bytes.",
+            )
+        attachments = await items_service.add_attachments(item_id, list(files))
+        return AttachmentList(items=[_attachment(request, a) for a in attachments])
+
+    @get(
+        "/{attachment_id:str}",
+        name="attachments_download",
+        operation_id="attachments_download",
+        summary="Download an attachment",
+        media_type="application/octet-stream",
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type="application/octet-stream",
+                description="The stored file.",
+            ),
+            **_errors({400: "Invalid id.", **COMMON_ERRORS}),
+        },
+    )
+    async def download_attachment(
+        self,
+        items_service: NamedDependency[ItemService],
+        item_id: FromPath[UUID],
+        attachment_id: FromPath[UUID],
+    ) -> File:
+        attachment, path = await items_service.open_attachment(item_id, attachment_id)
+        return File(
+            path=path,
+            filename=attachment.filename,
+            media_type=attachment.content_type,
+            content_disposition_type="attachment",
+        )
+
+    list_attachments_head = head_twin(list_attachments)
+    download_attachment_head = head_twin(download_attachment)
+
+
+def _attachment(request: Request[Any, Any, Any], attachment: Any) -> AttachmentRead:
+    url = request.url_for(
+        "attachments_download", item_id=str(attachment.item_id), attachment_id=str(attachment.id)
+    )
+    return AttachmentRead.from_model(attachment, url)

@@ -1,0 +1,176 @@
+"""Wire shapes: item read/create/update/patch, page, attachment.
+
+msgspec structs: strict JSON types by default (``0`` is not a string, a JSON number is not a
+price), unknown and read-only input fields are ignored (structs drop unknown keys), and
+``UNSET`` tells an absent PATCH key from an explicit ``null``. Prices are decimal *strings*
+rendered with exactly two places; NUL characters are refused by a pattern.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar.exceptions import ValidationException
+from msgspec import UNSET, Meta, UnsetType
+
+if TYPE_CHECKING:
+    from items.models import Attachment, Item
+
+PRICE_PATTERN = r"^-?\d{1,8}(\.\d{1,2})?$"
+ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 2000
+_NO_NUL = r"^[^\x00]*$"
+
+Name = Annotated[str, Meta(min_length=1, max_length=NAME_MAX_LENGTH, pattern=_NO_NUL)]
+Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX_LENGTH, pattern=_NO_NUL)]
+Price = Annotated[
+    str,
+    Meta(
+        pattern=PRICE_PATTERN,
+        examples=["12.50"],
+        description="A decimal string, >= 0, at most 2 decimal places.",
+        extra_json_schema={"format": "decimal"},
+    ),
+]
+Ordering = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
+
+
+def parse_price(raw: str, field: str = "price") -> Decimal:
+    """A validated price string as ``Decimal``; negative -> 400 ``/body/<field>``."""
+    value = Decimal(raw)
+    if value < 0:
+        raise ValidationException(
+            detail="Validation failed.",
+            extra=[
+                {
+                    "key": field,
+                    "source": "body",
+                    "message": "Ensure this value is greater than or equal to 0.",
+                }
+            ],
+        )
+    return value
+
+
+def format_price(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+class ItemRead(msgspec.Struct, kw_only=True):
+    """Item: every field always present (``description`` is ``null`` when empty)."""
+
+    id: UUID
+    name: str
+    description: str | None
+    price: Annotated[str, Meta(pattern=PRICE_PATTERN, examples=["12.50"])]
+    owner: UUID
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, item: Item) -> ItemRead:
+        return cls(
+            id=item.id,
+            name=item.name,
+            description=item.description,
+            price=format_price(item.price),
+            owner=item.owner_id,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        )
+
+
+class ItemCreate(msgspec.Struct, kw_only=True):
+    """ItemCreate: ``description`` is optional on POST (default ``null``)."""
+
+    name: Name
+    description: Description | None = None
+    price: Price
+
+    def to_values(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "price": parse_price(self.price),
+        }
+
+
+class ItemUpdate(msgspec.Struct, kw_only=True):
+    """ItemUpdate (PUT, full): every key required, ``description`` may be ``null``."""
+
+    name: Name
+    description: Description | None
+    price: Price
+
+    def to_values(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "price": parse_price(self.price),
+        }
+
+
+class ItemPatch(msgspec.Struct, kw_only=True):
+    """ItemPatch: absent keys stay unchanged; ``null`` only where allowed (``description``)."""
+
+    name: Name | UnsetType = UNSET
+    description: Description | UnsetType | None = UNSET
+    price: Price | UnsetType = UNSET
+
+    def to_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if not isinstance(self.name, UnsetType):
+            values["name"] = self.name
+        if not isinstance(self.description, UnsetType):
+            values["description"] = self.description
+        if not isinstance(self.price, UnsetType):
+            values["price"] = parse_price(self.price)
+        return values
+
+
+class ItemPage(msgspec.Struct, kw_only=True):
+    """ItemPage: one page of items plus the total and the paging that produced it."""
+
+    items: list[ItemRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class AttachmentRead(msgspec.Struct, kw_only=True):
+    """Attachment: metadata plus the absolute URL of its download."""
+
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+    url: str
+
+    @classmethod
+    def from_model(cls, attachment: Attachment, url: str) -> AttachmentRead:
+        return cls(
+            id=attachment.id,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            created_at=attachment.created_at,
+            url=url,
+        )
+
+
+class AttachmentList(msgspec.Struct, kw_only=True):
+    """``{"items": [Attachment...]}``."""
+
+    items: list[AttachmentRead]
+
+
+class BlockingResult(msgspec.Struct, kw_only=True):
+    """The blocking call's answer."""
+
+    slept_ms: int

@@ -1,0 +1,98 @@
+"""Fixtures for the items tests: users created through the ORM, bearer-authenticated clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from common.models import TimestampedModel
+from config.asgi import create_app
+from config.settings import Settings
+from users.models import User
+from users.services import issue_access_token
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The shared settings, an upload dir and the tables (unit tests only: Alembic otherwise)."""
+
+    async def create() -> None:
+        engine = create_async_engine(settings.database_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(TimestampedModel.metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create())
+    return replace(settings, upload_dir=tmp_path / "uploads")
+
+
+@pytest.fixture
+def make_user(settings: Settings) -> Callable[..., User]:
+    def factory(username: str, *, is_staff: bool = False) -> User:
+        async def create() -> User:
+            engine = create_async_engine(settings.database_url)
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+                user = User(
+                    username=username,
+                    email=f"{username}@example.com",
+                    password="!unusable",
+                    is_staff=is_staff,
+                )
+                db.add(user)
+                await db.commit()
+            await engine.dispose()
+            return user
+
+        return asyncio.run(create())
+
+    return factory
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., User]) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user: Callable[..., User]) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., User]) -> User:
+    return make_user("staff", is_staff=True)
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        yield client
+
+
+@pytest.fixture
+def client_for(app_client: TestClient[Litestar], settings: Settings) -> Callable[[User], Any]:
+    """``client_for(user)`` -> a client whose requests carry the user's bearer token."""
+
+    class Authed:
+        def __init__(self, user: User) -> None:
+            token = issue_access_token(user, settings)["access_token"]
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+        def __getattr__(self, method: str) -> Any:
+            call = getattr(app_client, method)
+
+            def request(url: str, **kwargs: Any) -> Any:
+                kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+                return call(url, **kwargs)
+
+            return request
+
+    return Authed

@@ -1,0 +1,376 @@
+"""The /api/v1/items HTTP contract: status codes, shapes, pointers, headers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from pwdlib import PasswordHash
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from users.models import User
+
+ClientFor = Callable[[User], Any]
+ITEM_KEYS = {"id", "name", "description", "price", "owner", "created_at", "updated_at"}
+
+
+def pointers(response: Any) -> set[str]:
+    assert response.status_code == 400, response.content
+    assert response.headers["content-type"] == "application/problem+json"
+    return {error["pointer"] for error in response.json()["errors"]}
+
+
+def create(client: Any, **body: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/items", json={"name": "Lamp", "price": "12.5", **body})
+    assert response.status_code == 201, response.content
+    return dict(response.json())
+
+
+def test_anonymous_gets_401_with_bearer_challenge(app_client: TestClient[Litestar]) -> None:
+    response = app_client.get("/api/v1/items")
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_create_returns_201_location_and_item(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    response = client.post(
+        "/api/v1/items",
+        json={"name": " Lamp ", "price": "12.5", "id": "x", "owner": "y", "extra": 1},
+        headers={"X-Request-ID": "req-12345678"},
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == ITEM_KEYS
+    assert body["name"] == " Lamp "  # not trimmed
+    assert body["price"] == "12.50"
+    assert body["description"] is None
+    assert body["owner"] == str(alice.id)
+    assert body["created_at"].endswith("Z")
+    assert response.headers["location"] == f"http://testserver.local/api/v1/items/{body['id']}"
+    assert client.get(response.headers["location"]).json() == body
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"price": "1.00"}, "/body/name"),
+        ({"name": "", "price": "1.00"}, "/body/name"),
+        ({"name": "x" * 101, "price": "1.00"}, "/body/name"),
+        ({"name": 0, "price": "1.00"}, "/body/name"),
+        ({"name": "a\x00b", "price": "1.00"}, "/body/name"),
+        ({"name": "x", "price": 12.5}, "/body/price"),
+        ({"name": "x", "price": "12.345"}, "/body/price"),
+        ({"name": "x", "price": "-1.00"}, "/body/price"),
+        ({"name": "x", "price": "1e3"}, "/body/price"),
+        ({"name": "x", "price": "1.00", "description": "d" * 2001}, "/body/description"),
+        ({"name": "x", "price": "1.00", "description": False}, "/body/description"),
+    ],
+)
+def test_create_validation(
+    alice: User, client_for: ClientFor, body: dict[str, Any], pointer: str
+) -> None:
+    response = client_for(alice).post("/api/v1/items", json=body)
+
+    assert pointers(response) == {pointer}
+
+
+def test_malformed_json_non_json_and_oversized_bodies(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    json_type = {"Content-Type": "application/json"}
+
+    assert pointers(client.post("/api/v1/items", content=b"{", headers=json_type)) == {"/body"}
+    response = client.post(
+        "/api/v1/items", content=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"
+    big = json.dumps({"name": "x", "price": "1.00", "description": "a" * (1024 * 1024)})
+    response = client.post("/api/v1/items", content=big, headers=json_type)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_put_is_full_patch_is_partial(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    item = create(client, description="desc")
+    url = f"/api/v1/items/{item['id']}"
+
+    assert pointers(client.put(url, json={"name": "x", "price": "1.00"})) == {"/body/description"}
+    response = client.put(url, json={"name": "New", "price": "3", "description": None})
+    assert response.status_code == 200
+    assert response.json()["description"] is None and response.json()["price"] == "3.00"
+
+    response = client.patch(url, json={"description": "d", "owner": "nope"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "New" and response.json()["description"] == "d"
+    assert response.json()["owner"] == str(alice.id)
+    assert pointers(client.patch(url, json={"name": None})) == {"/body/name"}
+    assert pointers(client.patch(url, json={"price": None})) == {"/body/price"}
+
+
+def test_delete_returns_204_empty(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    item = create(client)
+
+    response = client.delete(f"/api/v1/items/{item['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(f"/api/v1/items/{item['id']}").status_code == 404
+
+
+def test_other_users_item_is_404_everywhere(
+    alice: User, bob: User, staff: User, client_for: ClientFor
+) -> None:
+    item = create(client_for(alice))
+    url = f"/api/v1/items/{item['id']}"
+    other = client_for(bob)
+
+    assert other.get(url).status_code == 404
+    body = {"name": "x", "price": "1", "description": None}
+    assert other.put(url, json=body).status_code == 404
+    assert other.patch(url, json={"name": "x"}).status_code == 404
+    assert other.delete(url).status_code == 404
+    assert other.get(f"{url}/attachments").status_code == 404
+    assert client_for(staff).get(url).status_code == 200
+
+
+def test_bad_item_id_is_400(alice: User, client_for: ClientFor) -> None:
+    assert pointers(client_for(alice).get("/api/v1/items/not-a-uuid")) == {"/path/item_id"}
+
+
+def test_list_paging_filters_and_ordering(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    for name, price in [("b", "2"), ("a", "3"), ("c", "1")]:
+        create(client, name=name, price=price)
+
+    params = {"ordering": "-price", "limit": 2, "offset": 0}
+    body = client.get("/api/v1/items", params=params).json()
+    assert [i["name"] for i in body["items"]] == ["a", "b"]
+    assert (body["total"], body["limit"], body["offset"]) == (3, 2, 0)
+    body = client.get("/api/v1/items", params={"min_price": "1.50", "q": "B"}).json()
+    assert [i["name"] for i in body["items"]] == ["b"] and body["limit"] == 20
+
+
+@pytest.mark.parametrize(
+    ("query", "pointer"),
+    [
+        ({"limit": 0}, "/query/limit"),
+        ({"limit": 101}, "/query/limit"),
+        ({"limit": "x"}, "/query/limit"),
+        ({"offset": -1}, "/query/offset"),
+        ({"ordering": "id"}, "/query/ordering"),
+        ({"min_price": "abc"}, "/query/min_price"),
+        ({"owner": "nope"}, "/query/owner"),
+        ({"q": "x" * 101}, "/query/q"),
+    ],
+)
+def test_list_query_validation(
+    alice: User, client_for: ClientFor, query: dict[str, Any], pointer: str
+) -> None:
+    assert pointers(client_for(alice).get("/api/v1/items", params=query)) == {pointer}
+
+
+def test_owner_filter(alice: User, bob: User, staff: User, client_for: ClientFor) -> None:
+    create(client_for(bob))
+
+    response = client_for(alice).get("/api/v1/items", params={"owner": str(bob.id)})
+    assert response.status_code == 403
+    response = client_for(alice).get("/api/v1/items", params={"owner": str(alice.id)})
+    assert response.status_code == 200
+    response = client_for(staff).get("/api/v1/items", params={"owner": str(bob.id)})
+    assert response.json()["total"] == 1
+
+
+def test_layered_cache_control(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    item = create(client)
+
+    assert client.get("/api/v1/items").headers["cache-control"] == "private, max-age=0"
+    response = client.get(f"/api/v1/items/{item['id']}")
+    assert response.headers["cache-control"] == "private, max-age=60"
+    assert client.get("/api/v1/items/export").headers["cache-control"] == "no-cache"
+    assert client.get("/api/v1/users/me").headers["cache-control"] == "no-store"
+
+
+def test_export_streams_ndjson(alice: User, bob: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    names = [create(client, name=f"n{i}")["name"] for i in range(3)]
+    create(client_for(bob))
+
+    response = client.get("/api/v1/items/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    lines = response.text.splitlines()
+    assert [json.loads(line)["name"] for line in lines] == names
+
+
+def test_blocking_overlaps(alice: User, client_for: ClientFor) -> None:
+    client = client_for(alice)
+
+    assert client.get("/api/v1/items/blocking", params={"ms": 5}).json() == {"slept_ms": 5}
+    assert pointers(client.get("/api/v1/items/blocking", params={"ms": 0})) == {"/query/ms"}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: client.get("/api/v1/items/blocking", params={"ms": 200}), range(4))
+        )
+    assert all(r.status_code == 200 for r in results)
+    assert time.perf_counter() - started < 0.7
+
+
+def test_attachments(alice: User, client_for: ClientFor, app_client: Any) -> None:
+    client = client_for(alice)
+    item = create(client)
+    url = f"/api/v1/items/{item['id']}/attachments"
+    files = [
+        ("files", ("../../etc/passwd", b"root:x", "text/plain")),
+        ("files", ("b.bin", b"\x00\x01", "application/octet-stream")),
+    ]
+
+    response = client.post(url, files=files)
+    assert response.status_code == 201, response.content
+    uploaded = response.json()["items"]
+    assert [a["filename"] for a in uploaded] == ["passwd", "b.bin"]
+    assert uploaded[0]["url"].startswith("http://testserver.local/api/v1/items/")
+    assert client.get(url).json()["items"] == uploaded
+
+    download = client.get(uploaded[0]["url"])
+    assert download.status_code == 200
+    assert download.content == b"root:x"
+    assert download.headers["content-type"].startswith("text/plain")
+    assert download.headers["content-disposition"] == 'attachment; filename="passwd"'
+
+    response = client.post(url, files=[("files", ("one", b"1", "text/plain"))])
+    assert response.status_code == 201
+    assert pointers(client.post(url, files=[("other", ("x", b"1", "text/plain"))])) == {
+        "/body/files"
+    }
+    app_client.app.state.settings = app_client.app.state.settings.__class__(
+        **{**_fields(app_client.app.state.settings), "upload_max_bytes": 4}
+    )
+    response = client.post(url, files=[("files", ("c", b"12345", "text/plain"))])
+    assert response.status_code == 413
+    assert len(client.get(url).json()["items"]) == 3
+
+
+def _fields(settings: Any) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+def test_openapi_operations(app_client: TestClient[Litestar]) -> None:
+    paths = app_client.get("/api/schema/openapi.json").json()["paths"]
+
+    ops = {
+        op["operationId"]
+        for path, methods in paths.items()
+        if path.startswith("/api/v1/items")
+        for op in methods.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert ops == {
+        "items_list",
+        "items_create",
+        "items_retrieve",
+        "items_update",
+        "items_partial_update",
+        "items_destroy",
+        "items_export",
+        "items_blocking",
+        "attachments_create",
+        "attachments_list",
+        "attachments_download",
+    }
+    assert "/api/v1/items/{item_id}" in paths
+
+
+def test_items_page_and_redirect(
+    alice: User, client_for: ClientFor, app_client: TestClient[Litestar]
+) -> None:
+    response = app_client.get("/items", follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == "/auth/login"
+
+    client = client_for(alice)  # the pages accept whatever auth set request.user
+    item = create(client, name="<script>alert(1)</script>")
+    page = client.get("/items")
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
+    assert "/static/items.css" in page.text and "/static/items.js" in page.text
+
+    response = client.get(f"/items/{item['id']}/page", follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/items#item-{item['id']}"
+
+
+def test_static_files(app_client: TestClient[Litestar]) -> None:
+    assert app_client.get("/static/items.css").headers["content-type"].startswith("text/css")
+    response = app_client.get("/static/items.js")
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert app_client.get("/static/../config/settings.py").status_code == 404
+    assert app_client.get("/static/%2e%2e/config/settings.py").status_code == 404
+
+
+def test_integrity_error_is_409(
+    alice: User, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from items.services import ItemService
+
+    async def clash(self: ItemService, data: dict[str, Any]) -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("unique constraint failed: secret"))
+
+    monkeypatch.setattr(ItemService, "create_item", clash)
+    response = client_for(alice).post("/api/v1/items", json={"name": "x", "price": "1"})
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:problem:conflict"
+    assert "secret" not in response.text
+
+
+def test_options_needs_no_auth(app_client: TestClient[Litestar]) -> None:
+    response = app_client.options("/api/v1/items")
+
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_admin_lists_items(
+    staff: User, alice: User, client_for: ClientFor, app_client: TestClient[Litestar]
+) -> None:
+    create(client_for(alice), name="Admin-visible")
+    settings = app_client.app.state.settings
+
+    async def set_password() -> None:
+        engine = create_async_engine(settings.database_url)
+        async with engine.begin() as connection:
+            hashed = PasswordHash.recommended().hash("password-123")
+            await connection.execute(
+                update(User).where(User.id == staff.id).values(password=hashed)
+            )
+        await engine.dispose()
+
+    asyncio.run(set_password())
+    # The admin session cookie is Secure (DEBUG off): talk https to the same app.
+    with TestClient(app=app_client.app, base_url="https://testserver.local") as admin:
+        response = admin.post(
+            "/admin/login", data={"username": "staff", "password": "password-123"}
+        )
+        assert response.status_code in (200, 302)
+        response = admin.get("/admin/item/list")
+        assert response.status_code == 200
+        assert "Admin-visible" in response.text
+        assert admin.get("/admin/attachment/list").status_code == 200

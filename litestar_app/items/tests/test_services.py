@@ -1,0 +1,166 @@
+"""ItemService: visibility, filters, ordering, paging, owner rule, attachments, conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from litestar.datastructures import UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from common.errors import NotFoundError, PermissionDeniedError
+from common.models import TimestampedModel
+from common.pagination import LimitOffset
+from items.services import ItemFilters, ItemService, sanitize_filename
+from users.models import User
+
+pytestmark = pytest.mark.anyio
+
+PAGE = LimitOffset(limit=20, offset=0)
+
+
+@pytest.fixture
+async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
+    # Unit tests only: the real schema comes from the Alembic migrations.
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'items.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(TimestampedModel.metadata.create_all)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as db_session:
+        yield db_session
+    await engine.dispose()
+
+
+@pytest.fixture
+def upload_dir(tmp_path: Path) -> Path:
+    return tmp_path / "uploads"
+
+
+async def make_user(session: AsyncSession, username: str, *, is_staff: bool = False) -> User:
+    user = User(username=username, email=f"{username}@example.com", password="x", is_staff=is_staff)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def service_for(session: AsyncSession, user: User, upload_dir: Path) -> ItemService:
+    return ItemService(session=session, user=user, upload_dir=upload_dir)
+
+
+async def make_items(service: ItemService, *names_prices: tuple[str, str]) -> None:
+    for name, price in names_prices:
+        await service.create_item({"name": name, "price": Decimal(price), "description": None})
+
+
+async def test_users_see_only_their_items_staff_see_all(
+    session: AsyncSession, upload_dir: Path
+) -> None:
+    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
+    staff = await make_user(session, "staff", is_staff=True)
+    await make_items(service_for(session, alice, upload_dir), ("a1", "1.00"), ("a2", "2.00"))
+    await make_items(service_for(session, bob, upload_dir), ("b1", "3.00"))
+
+    assert (await service_for(session, alice, upload_dir).list_items(ItemFilters(), PAGE))[1] == 2
+    assert (await service_for(session, bob, upload_dir).list_items(ItemFilters(), PAGE))[1] == 1
+    assert (await service_for(session, staff, upload_dir).list_items(ItemFilters(), PAGE))[1] == 3
+
+
+async def test_another_users_item_is_not_found(session: AsyncSession, upload_dir: Path) -> None:
+    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
+    staff = await make_user(session, "staff", is_staff=True)
+    item = await service_for(session, alice, upload_dir).create_item(
+        {"name": "x", "price": Decimal("1"), "description": None}
+    )
+
+    with pytest.raises(NotFoundError):
+        await service_for(session, bob, upload_dir).get_item(item.id)
+    with pytest.raises(NotFoundError):
+        await service_for(session, bob, upload_dir).delete_item(item.id)
+    assert (await service_for(session, staff, upload_dir).get_item(item.id)).id == item.id
+
+
+async def test_filters_ordering_and_paging(session: AsyncSession, upload_dir: Path) -> None:
+    service = service_for(session, await make_user(session, "alice"), upload_dir)
+    await make_items(
+        service, ("Banana", "3.00"), ("apple", "1.50"), ("Cherry", "2.00"), ("b2", "2.00")
+    )
+
+    items, total = await service.list_items(ItemFilters(q="AN", ordering="name"), PAGE)
+    assert [i.name for i in items] == ["Banana"] and total == 1
+
+    items, _ = await service.list_items(
+        ItemFilters(min_price=Decimal("1.60"), max_price=Decimal("2.50"), ordering="-price"), PAGE
+    )
+    assert {i.name for i in items} == {"Cherry", "b2"}
+    # Equal prices are ordered by id, whatever the direction of the main key.
+    assert [i.id for i in items] == sorted(i.id for i in items)
+
+    items, total = await service.list_items(ItemFilters(ordering="price"), LimitOffset(2, 1))
+    assert total == 4 and len(items) == 2
+
+
+async def test_owner_filter_rule(session: AsyncSession, upload_dir: Path) -> None:
+    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
+    staff = await make_user(session, "staff", is_staff=True)
+    await make_items(service_for(session, bob, upload_dir), ("b1", "3.00"))
+
+    with pytest.raises(PermissionDeniedError):
+        await service_for(session, alice, upload_dir).list_items(ItemFilters(owner=bob.id), PAGE)
+    own = await service_for(session, alice, upload_dir).list_items(
+        ItemFilters(owner=alice.id), PAGE
+    )
+    assert own[1] == 0
+    other = await service_for(session, staff, upload_dir).list_items(
+        ItemFilters(owner=bob.id), PAGE
+    )
+    assert other[1] == 1
+
+
+async def test_database_check_constraints(session: AsyncSession, upload_dir: Path) -> None:
+    from advanced_alchemy.exceptions import IntegrityError
+
+    service = service_for(session, await make_user(session, "alice"), upload_dir)
+    with pytest.raises(IntegrityError):
+        await service.create_item({"name": "x", "price": Decimal("-1"), "description": None})
+
+
+async def test_export_is_ordered(session: AsyncSession, upload_dir: Path) -> None:
+    service = service_for(session, await make_user(session, "alice"), upload_dir)
+    await make_items(service, ("one", "1"), ("two", "2"), ("three", "3"))
+    await session.commit()  # the export reads on a session of its own
+
+    assert [i.name async for i in service.export(chunk_size=2)] == ["one", "two", "three"]
+
+
+async def test_attachments_are_stored_under_generated_names(
+    session: AsyncSession, upload_dir: Path
+) -> None:
+    service = service_for(session, await make_user(session, "alice"), upload_dir)
+    item = await service.create_item({"name": "x", "price": Decimal("1"), "description": None})
+    upload = UploadFile(content_type="text/plain", filename="../../etc/passwd", file_data=b"root")
+
+    [attachment] = await service.add_attachments(item.id, [upload])
+
+    assert attachment.filename == "passwd"
+    assert (upload_dir / attachment.storage_name).read_bytes() == b"root"
+    stored, path = await service.open_attachment(item.id, attachment.id)
+    assert stored.id == attachment.id and path.read_bytes() == b"root"
+    assert BytesIO(path.read_bytes()).read() == b"root"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\win.ini", "win.ini"),
+        ("..", "file"),
+        ("", "file"),
+        (None, "file"),
+        ("a\x00b\nc.txt", "abc.txt"),
+        ("report..pdf", "report.pdf"),
+    ],
+)
+def test_sanitize_filename(raw: str | None, expected: str) -> None:
+    assert sanitize_filename(raw) == expected

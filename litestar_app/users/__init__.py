@@ -1,0 +1,1 @@
+"""Users: custom user model (registration and auth arrive with the users issue)."""

@@ -1,0 +1,270 @@
+"""HTTP handlers for /api/v1/users, /api/v1/auth/token and /api/v1/preferences."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Response, delete, get, post, put
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.openapi import ResponseSpec
+from litestar.params import CookieParameter, JSONBody, PathParameter
+from litestar.types import Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemDetailsException
+from config.settings import Settings
+from users import services
+from users.auth import WWW_AUTHENTICATE
+from users.events import emit_user_registered
+from users.models import OutboxEmail, User
+from users.permissions import current_user, requires_auth, requires_staff
+from users.schemas import (
+    THEMES,
+    OutboxEmailList,
+    OutboxEmailOut,
+    Preferences,
+    Theme,
+    Token,
+    TokenRequest,
+    UserCreate,
+    UserPrivate,
+    UserPublic,
+)
+
+THEME_COOKIE = "theme"
+THEME_COOKIE_MAX_AGE = 31536000
+TOKEN_PATH = "/api/v1/auth/token"
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description
+    )
+
+
+P400 = _problem("Validation error.")
+P401 = _problem("Not authenticated.")
+P403 = _problem("Not allowed.")
+P404 = _problem("Not found.")
+P409 = _problem("Duplicate username or email.")
+P429 = _problem("Too many requests.")
+
+
+class TokenRateLimitMiddleware(RateLimitMiddleware):
+    """Litestar's rate limiter, answering 429 ``urn:problem:rate-limited`` + ``Retry-After``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except TooManyRequestsException as exc:
+            headers = dict(exc.headers or {})
+            reset = headers.get(self.config.rate_limit_reset_header_key)
+            headers["Retry-After"] = str(max(1, int(reset) if reset else 1))
+            raise ProblemDetailsException(
+                "Too many token requests; retry later.",
+                status_code=429,
+                problem_type="urn:problem:rate-limited",
+                headers=headers,
+            ) from None
+
+
+def token_rate_limit(settings: Settings) -> RateLimitConfig:
+    """Per client IP on ``POST /api/v1/auth/token``; counters in the ``rate_limit`` store."""
+    count, _, unit = settings.token_rate_limit.partition("/")
+    return RateLimitConfig(
+        rate_limit=(unit.strip().lower(), int(count)),  # type: ignore[arg-type]
+        check_throttle_handler=lambda request: request.url.path.rstrip("/") == TOKEN_PATH,
+        middleware_class=TokenRateLimitMiddleware,
+        set_rate_limit_headers=True,  # RateLimit-* too; Retry-After is derived from the reset
+    )
+
+
+def user_private(user: User) -> UserPrivate:
+    return UserPrivate(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        is_staff=user.is_staff,
+        created_at=user.created_at,
+    )
+
+
+@post(
+    "/users",
+    operation_id="users_create",
+    tags=["users"],
+    summary="Register a user",
+    status_code=201,
+    opt={"exclude_from_auth": True},
+    responses={400: P400, 409: P409},
+)
+async def create_user(
+    request: Request[Any, Any, Any],
+    data: JSONBody[UserCreate],
+    db_session: NamedDependency[AsyncSession],
+) -> Response[UserPrivate]:
+    """Register a user (never staff); the welcome email is queued after the response."""
+    user = await services.register_user(db_session, data.username, data.email, data.password)
+    location = str(request.url_for("users_retrieve", user_id=str(user.id)))
+    return Response(
+        user_private(user),
+        status_code=201,
+        headers={"Location": location},
+        background=BackgroundTask(emit_user_registered, request.app, user.id),
+    )
+
+
+@get(
+    "/users/me",
+    operation_id="users_me",
+    tags=["users"],
+    summary="The current user",
+    guards=[requires_auth],
+    responses={401: P401},
+)
+async def me(user: NamedDependency[User]) -> UserPrivate:
+    """The authenticated user, private fields included."""
+    return user_private(user)
+
+
+@get(
+    "/users/me/emails",
+    operation_id="users_emails",
+    tags=["users"],
+    summary="Emails sent to the current user",
+    guards=[requires_auth],
+    responses={401: P401},
+)
+async def my_emails(
+    user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+) -> OutboxEmailList:
+    """The current user's outbox, oldest first."""
+    emails: list[OutboxEmail] = list(await services.list_emails(db_session, user))
+    return OutboxEmailList(
+        items=[
+            OutboxEmailOut(id=e.id, to_email=e.to_email, subject=e.subject, created_at=e.created_at)
+            for e in emails
+        ]
+    )
+
+
+async def _get_user(db: AsyncSession, user_id: str) -> User:
+    try:
+        pk = UUID(user_id)
+    except ValueError:
+        raise ValidationException(
+            "Invalid path parameter.",
+            extra=[{"key": "user_id", "source": "path", "message": "Must be a valid UUID."}],
+        ) from None
+    user = await db.get(User, pk)
+    if user is None:
+        raise NotFoundException()
+    return user
+
+
+@get(
+    "/users/{user_id:str}",
+    name="users_retrieve",
+    operation_id="users_retrieve",
+    tags=["users"],
+    summary="A user's public profile",
+    guards=[requires_auth],
+    responses={400: P400, 401: P401, 404: P404},
+)
+async def retrieve_user(
+    user_id: Annotated[str, PathParameter()], db_session: NamedDependency[AsyncSession]
+) -> UserPublic:
+    """Anyone authenticated may read a user's public profile."""
+    user = await _get_user(db_session, user_id)
+    return UserPublic(id=user.id, username=user.username, created_at=user.created_at)
+
+
+@delete(
+    "/users/{user_id:str}",
+    operation_id="users_destroy",
+    tags=["users"],
+    summary="Delete a user (staff only)",
+    guards=[requires_staff],
+    responses={400: P400, 401: P401, 403: P403, 404: P404},
+)
+async def destroy_user(
+    user_id: Annotated[str, PathParameter()], db_session: NamedDependency[AsyncSession]
+) -> None:
+    """Staff only; 204 with an empty body."""
+    await services.delete_user(db_session, await _get_user(db_session, user_id))
+
+
+@post(
+    "/auth/token",
+    operation_id="auth_token",
+    tags=["auth"],
+    summary="Issue an access token",
+    status_code=200,
+    responses={400: P400, 401: P401, 429: P429},
+)
+async def issue_token(
+    data: JSONBody[TokenRequest], state: State, db_session: NamedDependency[AsyncSession]
+) -> Token:
+    """Exchange credentials for a bearer token (no cookie auth here, so no CSRF either)."""
+    user = await services.authenticate_user(db_session, data.username, data.password)
+    if user is None:
+        raise ProblemDetailsException(
+            "Invalid credentials.",
+            status_code=401,
+            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+        )
+    return Token(**services.issue_access_token(user, state.settings))
+
+
+@get(
+    "/preferences",
+    operation_id="preferences_retrieve",
+    tags=["preferences"],
+    summary="Read the preference cookie",
+    responses={400: P400},
+)
+async def get_preferences(
+    # The served schema documents the contract (light|dark, default light). Not typed as
+    # ``Theme | None``: Litestar's lax conversion would read the cookie text "null" as None.
+    theme: Annotated[
+        str, CookieParameter(name=THEME_COOKIE, schema_extra={"enum": list(THEMES)})
+    ] = "light",
+) -> Preferences:
+    """The ``theme`` cookie (absent -> ``light``)."""
+    if theme not in THEMES:
+        raise ValidationException(
+            "Invalid cookie.",
+            extra=[{"key": THEME_COOKIE, "source": "cookie", "message": "Must be light or dark."}],
+        )
+    return Preferences(theme=theme)  # type: ignore[arg-type]
+
+
+@put(
+    "/preferences",
+    operation_id="preferences_update",
+    tags=["preferences"],
+    summary="Set the preference cookie",
+    responses={400: P400},
+)
+async def put_preferences(data: JSONBody[Preferences], state: State) -> Response[Preferences]:
+    """Set the ``theme`` cookie. No authentication: the cookie is not a credential, so CSRF
+    does not apply."""
+    theme: Theme = data.theme
+    cookie = Cookie(
+        key=THEME_COOKIE,
+        value=theme,
+        max_age=THEME_COOKIE_MAX_AGE,
+        path="/",
+        samesite="lax",
+        secure=not state.settings.debug,
+        httponly=False,  # page JavaScript reads it
+    )
+    return Response(Preferences(theme=theme), cookies=[cookie])
+
+
+USER_DEPENDENCIES = {"user": current_user}

@@ -1,0 +1,125 @@
+"""Bearer JWT and session authentication that populate request.user.
+
+``JWTSessionAuthMiddleware`` (an ``AbstractAuthenticationMiddleware``, configured in
+``config.asgi``) tries, in order:
+
+1. ``Authorization: Bearer <jwt>`` -- the word "Bearer" in any case, one space, one token.
+   The token must carry exactly the flat claims both apps issue (``sub``, ``iat``, ``exp``,
+   ``iss``, ``aud``, ``jti``, ``type="access"``), HS256 over ``SECRET_KEY`` (decoded by
+   ``users.services.decode_access_token``). A bad or expired token, or one whose ``sub`` is
+   unknown or inactive -> 401 with ``WWW-Authenticate: Bearer``. Any other scheme
+   ("Basic ...", a bare token) counts as anonymous. Bearer requests are exempt from CSRF.
+2. The server-side session (``sessionid`` cookie, ``session["user_id"]``); unsafe methods
+   authenticated this way must send ``X-CSRFToken`` equal to the ``csrftoken`` cookie (403).
+3. Otherwise anonymous: ``request.user`` is ``None`` and the guards / ``current_user``
+   answer 401 where authentication is required.
+
+Litestar's own ``JWTAuth`` is not used: it accepts any scheme word, ignores a ``type``
+claim and nests custom claims under ``extras``, which the Django app would reject.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import DefineMiddleware
+
+from users import services
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar.connection import ASGIConnection
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+WWW_AUTHENTICATE: Final = "Bearer"
+CSRF_COOKIE: Final = "csrftoken"
+CSRF_HEADER: Final = "x-csrftoken"
+SESSION_USER_KEY: Final = "user_id"
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_BEARER: Final = re.compile(r"^bearer ([^\s]+)$", re.IGNORECASE)
+
+AUTH_EXCLUDE: Final = [
+    "^/health",
+    "^/api/schema",
+    "^/auth/",
+    "^/admin",
+    "^/api/v1/auth/token",
+    "^/api/v1/preferences",
+]
+"""Paths the middleware skips (public endpoints; /auth/* reads the session itself)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthInfo:
+    """``request.auth``: how the user authenticated, and the token claims for bearer."""
+
+    method: str  # "bearer" | "session"
+    claims: dict[str, Any] | None = None
+
+
+def unauthorized(detail: str = "Authentication credentials were not provided.") -> Exception:
+    """401 for /api/v1: always with ``WWW-Authenticate: Bearer``."""
+    return NotAuthorizedException(detail, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+
+
+def sqlalchemy_config(app: Litestar) -> SQLAlchemyAsyncConfig:
+    """The app's advanced-alchemy config (state keys are made unique per app instance)."""
+    config = app.plugins.get(SQLAlchemyPlugin).config[0]
+    assert isinstance(config, SQLAlchemyAsyncConfig)
+    return config
+
+
+def db_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    """The request's SQLAlchemy session (the same one handlers get as ``db_session``)."""
+    config = sqlalchemy_config(connection.app)
+    return config.provide_session(connection.app.state, connection.scope)
+
+
+def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], form_token: str | None = None) -> bool:
+    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie."""
+    cookie = connection.cookies.get(CSRF_COOKIE)
+    sent = connection.headers.get(CSRF_HEADER) or form_token
+    return bool(cookie and sent and hmac.compare_digest(cookie, sent))
+
+
+class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Bearer JWT first, then the session; anonymous requests pass through as ``None``."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        settings = connection.app.state.settings
+        header = connection.headers.get("authorization")
+        if header is not None:
+            match = _BEARER.match(header)
+            if match is None:
+                return AuthenticationResult(user=None, auth=None)
+            try:
+                claims = services.decode_access_token(match.group(1), settings)
+            except services.InvalidTokenError:
+                raise unauthorized("The token is invalid or expired.") from None
+            user = await services.get_active_user(db_session(connection), claims["sub"])
+            if user is None:
+                raise unauthorized("The token is invalid or expired.")
+            return AuthenticationResult(user=user, auth=AuthInfo("bearer", claims))
+
+        session = connection.scope.get("session")
+        user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
+        if user_id:
+            user = await services.get_active_user(db_session(connection), user_id)
+            if user is not None:
+                if connection.scope.get("method") not in SAFE_METHODS and not csrf_ok(connection):
+                    raise PermissionDeniedException("CSRF verification failed.")
+                return AuthenticationResult(user=user, auth=AuthInfo("session"))
+        return AuthenticationResult(user=None, auth=None)
+
+
+def auth_middleware() -> DefineMiddleware:
+    """The middleware as ``create_app`` registers it (after the session middleware)."""
+    return DefineMiddleware(JWTSessionAuthMiddleware, exclude=AUTH_EXCLUDE)

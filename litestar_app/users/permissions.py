@@ -1,0 +1,58 @@
+"""Who may do what: authenticated, staff-only, owner-only.
+
+Anonymous -> 401 (with ``WWW-Authenticate: Bearer``); authenticated but not allowed -> 403;
+another user's private object -> 404 (no existence leak). Guards run before the handler;
+``current_user`` is a dependency for handlers that need the ``User``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from users.auth import unauthorized
+from users.models import User
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.connection import ASGIConnection
+    from litestar.handlers import BaseRouteHandler
+
+
+def _user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+    user = connection.scope.get("user")  # absent on routes the auth middleware skips
+    return user if isinstance(user, User) else None
+
+
+def requires_auth(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler | None = None
+) -> None:
+    """Guard: 401 for anonymous requests."""
+    if _user(connection) is None:
+        raise unauthorized()
+
+
+def requires_staff(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler | None = None
+) -> None:
+    """Guard for staff-only actions (DELETE /api/v1/users/{id}): 401 anonymous, 403 non-staff."""
+    user = _user(connection)
+    if user is None:
+        raise unauthorized()
+    if not user.is_staff:
+        raise PermissionDeniedException("Staff only.")
+
+
+def ensure_owner_or_staff(user: User, owner_id: Any) -> None:
+    """Object access for its owner or staff; anyone else gets 404, never 403."""
+    if not (user.is_staff or owner_id == user.id):
+        raise NotFoundException()
+
+
+async def current_user(request: Request[Any, Any, Any]) -> User:
+    """Dependency: the authenticated ``User`` (401 when anonymous)."""
+    user = _user(request)
+    if user is None:
+        raise unauthorized()
+    return user

@@ -1,0 +1,108 @@
+"""Wire shapes: registration input, public and private user output, token pair.
+
+msgspec Structs: strict types out of the box (a JSON number is not a string, nothing is
+trimmed); NUL characters are rejected by the patterns. Unknown and read-only input fields
+are ignored (msgspec's default).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
+THEMES = ("light", "dark")
+_NO_NUL = r"^[^\x00]*$"
+# ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
+_EMAIL = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
+
+Theme = Literal["light", "dark"]
+
+
+class UserCreate(msgspec.Struct):
+    """Registration input: username, email, password (write-only)."""
+
+    username: Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+    email: Annotated[str, msgspec.Meta(max_length=254, pattern=_EMAIL)]
+    password: Annotated[str, msgspec.Meta(min_length=8, max_length=128, pattern=_NO_NUL)]
+
+
+class UserPrivate(msgspec.Struct):
+    """The current user as they see themselves."""
+
+    id: UUID
+    username: str
+    email: str
+    is_staff: bool
+    created_at: datetime
+
+
+class UserPublic(msgspec.Struct):
+    """What anyone authenticated may see about a user."""
+
+    id: UUID
+    username: str
+    created_at: datetime
+
+
+class TokenRequest(msgspec.Struct):
+    """Credentials for the token endpoint."""
+
+    username: Annotated[str, msgspec.Meta(pattern=_NO_NUL)]
+    password: Annotated[str, msgspec.Meta(pattern=_NO_NUL)]
+
+
+class Token(msgspec.Struct):
+    """An issued access token."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class OutboxEmailOut(msgspec.Struct):
+    """One email in the user's outbox."""
+
+    id: UUID
+    to_email: str
+    subject: str
+    created_at: datetime
+
+
+class OutboxEmailList(msgspec.Struct):
+    """``{"items": [...]}``, oldest first."""
+
+    items: list[OutboxEmailOut]
+
+
+class Preferences(msgspec.Struct):
+    """The ``theme`` preference cookie."""
+
+    theme: Theme
+
+
+class SessionUser(msgspec.Struct):
+    """The logged-in session user."""
+
+    id: UUID
+    username: str
+
+
+class LoginForm(msgspec.Struct):
+    """Form fields of the session login.
+
+    Defaults instead of required fields: the handler reports every missing or empty field
+    at once (msgspec stops at the first); the OpenAPI body still lists them as required
+    (``LOGIN_FORM_REQUIRED``).
+    """
+
+    username: str = ""
+    password: str = ""
+    csrfmiddlewaretoken: str = ""
+    """The CSRF token as a form field (alternative to the ``X-CSRFToken`` header)."""
+
+
+LOGIN_FORM_REQUIRED = ["password", "username"]

@@ -1,0 +1,184 @@
+"""User business rules: registration, authentication, tokens, outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from pwdlib import PasswordHash
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from common.errors import ProblemDetailsException
+from users.models import OutboxEmail, User
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from config.settings import Settings
+
+SEED_PASSWORD = "seed-password-123"
+SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
+JWT_ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
+
+password_hash = PasswordHash.recommended()  # argon2id
+# Verifying against this keeps the timing of "unknown user" close to "wrong password".
+_DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
+
+InvalidTokenError = jwt.InvalidTokenError
+
+
+class Conflict(ProblemDetailsException):
+    """409 ``urn:problem:conflict``: duplicate username or email."""
+
+    status_code = 409
+    problem_type = "urn:problem:conflict"
+
+
+def seed_user_id(username: str) -> uuid.UUID:
+    """Deterministic id shared by both apps: uuid5(NAMESPACE_URL, "items-api:user:<name>")."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"items-api:user:{username}")
+
+
+async def register_user(
+    db: AsyncSession, username: str, email: str, password: str, *, is_staff: bool = False
+) -> User:
+    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
+    if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise Conflict("A user with that username already exists.")
+    if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+        raise Conflict("A user with that email already exists.")
+    user = User(
+        username=username,
+        email=normalize_email(email),
+        password=password_hash.hash(password),
+        is_staff=is_staff,
+        is_superuser=is_staff,
+    )
+    db.add(user)
+    try:
+        await db.flush()
+    except IntegrityError as exc:  # the unique index fired under a race
+        await db.rollback()
+        raise Conflict("A user with that username or email already exists.") from exc
+    return user
+
+
+def normalize_email(email: str) -> str:
+    """Lower-case the domain part, as Django's ``normalize_email`` does."""
+    local, sep, domain = email.rpartition("@")
+    return f"{local}{sep}{domain.lower()}" if sep else email
+
+
+async def authenticate_user(db: AsyncSession, username: str, password: str) -> User | None:
+    """The active user with these credentials, or ``None`` (wrong password, inactive)."""
+    user = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        password_hash.verify(password, _DUMMY_HASH)
+        return None
+    if not password_hash.verify(password, user.password) or not user.is_active:
+        return None
+    return user
+
+
+async def get_active_user(db: AsyncSession, user_id: Any) -> User | None:
+    """The active user with this id (``None`` for unknown, inactive or malformed ids)."""
+    try:
+        pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    user = await db.get(User, pk)
+    return user if user is not None and user.is_active else None
+
+
+def issue_access_token(user: User, settings: Settings) -> dict[str, Any]:
+    """An access token with the shared flat claims (sub, iat, exp, iss, aud, jti, type)."""
+    now = datetime.now(UTC)
+    claims = {
+        "type": "access",
+        "exp": int((now + timedelta(seconds=settings.access_token_ttl)).timestamp()),
+        "iat": int(now.timestamp()),
+        "jti": uuid.uuid4().hex,
+        "sub": str(user.id),
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+    }
+    return {
+        "access_token": jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM),
+        "token_type": "bearer",
+        "expires_in": settings.access_token_ttl,
+    }
+
+
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
+    """Verify signature (HS256 only), exp, iss, aud and ``type == "access"``; else raise."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=[JWT_ALGORITHM],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"require": REQUIRED_CLAIMS},
+    )
+    if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
+        raise InvalidTokenError("Not an access token.")
+    return claims
+
+
+async def write_welcome_email(db: AsyncSession, user_id: uuid.UUID) -> OutboxEmail | None:
+    """Put the welcome email for ``user_id`` in the outbox (no-op if the user is gone)."""
+    user = await db.get(User, user_id)
+    if user is None:
+        return None
+    email = OutboxEmail(
+        user_id=user.id,
+        to_email=user.email,
+        subject=f"Welcome, {user.username}!",
+        body=f"Hello {user.username}, your account is ready.",
+    )
+    db.add(email)
+    await db.flush()
+    return email
+
+
+async def list_emails(db: AsyncSession, user: User) -> Sequence[OutboxEmail]:
+    """The user's outbox, oldest first (ties broken by id)."""
+    result = await db.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.user_id == user.id)
+        .order_by(OutboxEmail.created_at, OutboxEmail.id)
+    )
+    return result.all()
+
+
+async def delete_user(db: AsyncSession, user: User) -> None:
+    """Delete a user (their outbox rows go with them: ON DELETE CASCADE)."""
+    # SQLite enforces the FK cascade only with PRAGMA foreign_keys=ON: delete explicitly.
+    await db.execute(delete(OutboxEmail).where(OutboxEmail.user_id == user.id))
+    await db.delete(user)
+    await db.flush()
+
+
+async def seed_users(db: AsyncSession, extra: int = 0) -> list[User]:
+    """Create the seed users (idempotent) plus ``extra`` numbered ones; ids are deterministic."""
+    names = [*SEED_USERS, *((f"seed-user-{n}", False) for n in range(1, extra + 1))]
+    users = []
+    for username, is_staff in names:
+        user = await db.get(User, seed_user_id(username))
+        if user is None:
+            user = User(
+                id=seed_user_id(username), username=username, email=f"{username}@example.com"
+            )
+            db.add(user)
+        user.is_staff = is_staff
+        user.is_superuser = is_staff
+        user.is_active = True
+        user.password = password_hash.hash(SEED_PASSWORD)
+        users.append(user)
+    await db.flush()
+    return users
