@@ -40,8 +40,12 @@ help: ## Show this help
 .PHONY: install
 install: $(SYNCED) ## Create/refresh the three virtual environments from their lock files
 
+.PHONY: browser
+browser: ## Headless Chromium for the browser tests (Debian's package, installed when missing)
+	@scripts/ensure-chromium.sh
+
 .PHONY: parity
-parity: install ## Run the contract suite against both live servers and print the concept matrix
+parity: install browser ## Run the contract suite against both live servers and print the concept matrix
 	@mkdir -p $(REPORTS)
 	cd contract_tests && .venv/bin/python -m pytest tests --junitxml=$(REPORTS)/parity-junit.xml
 
@@ -57,7 +61,7 @@ readme: contract_tests/.venv/.synced ## Regenerate the README concept table from
 test: install lint parity selftest ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks
 
 .PHONY: selftest
-selftest: install ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
+selftest: install browser ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
 	cd contract_tests && UV=$(UV) PARITY_PYTHON=$(PYTHON_FOUND) .venv/bin/python -m pytest selftest
 
 .PHONY: test-django
