@@ -17,6 +17,7 @@ from harness.accounts import (
     SEED_PASSWORD,
     SEED_STAFF,
     Account,
+    Browser,
     new_account,
     obtain_token,
     run_management,
@@ -68,8 +69,9 @@ def staff(seeded: None, session_http: httpx.Client) -> Account:
     )
 
 
-#: Env overrides of the second ("tuned") server of each framework.
-TUNED_ENV = {"TOKEN_RATE_LIMIT": "3/minute", "PAGE_SIZE_DEFAULT": "5"}
+#: Env overrides of the second ("tuned") server of each framework (one process serves every
+#: test that needs a changed setting: starting a server costs seconds).
+TUNED_ENV = {"TOKEN_RATE_LIMIT": "3/minute", "PAGE_SIZE_DEFAULT": "5", "WS_TICKET_TTL": "1"}
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +108,17 @@ CAROL_ITEMS = [
 def carol_items(session_http: httpx.Client, carol: Account) -> list[dict[str, Any]]:
     """carol's items, in creation order."""
     return [create_item(session_http, carol, name=n, price=p) for n, p in CAROL_ITEMS]
+
+
+@pytest.fixture
+def logged_in(server: LiveServer, alice: Account) -> Iterator[Browser]:
+    """alice logged in through the session login (GET sets the CSRF cookie, POST logs in)."""
+    with Browser(server.base_url) as b:
+        assert b.get("/auth/login").status_code == 200
+        resp = b.post(
+            "/auth/login",
+            data={"username": alice.username, "password": alice.password},
+            headers=b.csrf(),
+        )
+        assert resp.status_code == 200, resp.text
+        yield b

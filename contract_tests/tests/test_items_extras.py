@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -246,19 +245,6 @@ def test_blocking_bounds(client: httpx.Client, alice: Account, ms: str | None) -
 
 
 # --------------------------------------------------------------------------- pages
-
-
-@pytest.fixture
-def logged_in(server: LiveServer, alice: Account) -> Iterator[Browser]:
-    with Browser(server.base_url) as b:
-        assert b.get("/auth/login").status_code == 200
-        resp = b.post(
-            "/auth/login",
-            data={"username": alice.username, "password": alice.password},
-            headers=b.csrf(),
-        )
-        assert resp.status_code == 200, resp.text
-        yield b
 
 
 @pytest.mark.concept("templates", "sessions")

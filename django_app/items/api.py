@@ -12,7 +12,7 @@ default (``cache_control``) and per-action overrides (``cache_control_by_action`
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
@@ -244,9 +244,9 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
     def export(self, request: Request) -> StreamingHttpResponse:
         items = self.get_service().export(chunk_size=EXPORT_CHUNK_SIZE)
 
-        def lines() -> Iterator[bytes]:
-            # A sync generator: the rows come from the database cursor 100 at a time.
-            for item in items:
+        async def lines() -> AsyncIterator[bytes]:
+            # An async generator, so the ASGI handler streams it (rows arrive 100 at a time).
+            async for item in items:
                 yield json.dumps(ItemSerializer(item).data, separators=(",", ":")).encode() + b"\n"
 
         return StreamingHttpResponse(lines(), content_type="application/x-ndjson")

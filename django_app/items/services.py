@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -105,9 +105,11 @@ class ItemService:
         except Item.DoesNotExist:
             raise NotFoundError() from None
 
-    def export(self, chunk_size: int = EXPORT_CHUNK_SIZE) -> Iterator[Item]:
+    def export(self, chunk_size: int = EXPORT_CHUNK_SIZE) -> AsyncIterator[Item]:
         """Every visible item by (created_at, id), read from the database in chunks."""
-        return self.visible().order_by("created_at", "id").iterator(chunk_size=chunk_size)
+        # aiterator(): under ASGI Django streams only async iterators; a sync one is read
+        # into a list before the first byte is sent.
+        return self.visible().order_by("created_at", "id").aiterator(chunk_size=chunk_size)
 
     # --- commands -----------------------------------------------------------------------
 

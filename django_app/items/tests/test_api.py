@@ -1,10 +1,11 @@
 """The /api/v1/items HTTP contract: status codes, shapes, pointers, headers."""
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django import Settings
 from rest_framework.test import APIClient
@@ -201,6 +202,10 @@ def test_layered_cache_control(alice: User, client_for: ClientFor) -> None:
     assert client.get("/api/v1/users/me")["Cache-Control"] == "no-store"
 
 
+async def collect(stream: AsyncIterable[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in stream])
+
+
 def test_export_streams_ndjson(alice: User, bob: User, client_for: ClientFor) -> None:
     client = client_for(alice)
     names = [create(client, name=f"n{i}")["name"] for i in range(3)]
@@ -209,7 +214,8 @@ def test_export_streams_ndjson(alice: User, bob: User, client_for: ClientFor) ->
     response = client.get("/api/v1/items/export")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-ndjson"
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert response.is_async  # streamed under ASGI, not read into a list first
+    lines = async_to_sync(collect)(response.streaming_content).decode().splitlines()
     assert [json.loads(line)["name"] for line in lines] == names
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
@@ -76,7 +77,10 @@ def test_database_check_constraints(alice: User) -> None:
 def test_export_is_ordered(alice: User) -> None:
     make_items(alice, ("one", "1"), ("two", "2"))
 
-    assert [i.name for i in ItemService(alice).export(chunk_size=1)] == ["one", "two"]
+    async def names() -> list[str]:
+        return [i.name async for i in ItemService(alice).export(chunk_size=1)]
+
+    assert async_to_sync(names)() == ["one", "two"]
 
 
 def test_attachments_are_stored_under_generated_names(alice: User, upload_dir) -> None:
