@@ -49,6 +49,19 @@ parity: install browser ## Run the contract suite against both live servers and 
 	@mkdir -p $(REPORTS)
 	cd contract_tests && .venv/bin/python -m pytest tests --junitxml=$(REPORTS)/parity-junit.xml
 
+.PHONY: fuzz
+fuzz: install ## Schemathesis (both schemas x both servers) + the differential check with many more examples and a random seed
+	@mkdir -p $(REPORTS)
+	cd contract_tests && SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
+	  SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} \
+	  SCHEMATHESIS_STATEFUL_EXAMPLES=$${SCHEMATHESIS_STATEFUL_EXAMPLES:-200} \
+	  SCHEMATHESIS_SERVED_MAX_EXAMPLES=$${SCHEMATHESIS_SERVED_MAX_EXAMPLES:-200} \
+	  SCHEMATHESIS_SERVED_STATEFUL_EXAMPLES=$${SCHEMATHESIS_SERVED_STATEFUL_EXAMPLES:-200} \
+	  SCHEMATHESIS_SERVED_COVERAGE=$${SCHEMATHESIS_SERVED_COVERAGE:-all} \
+	  DIFFERENTIAL_EXAMPLES=$${DIFFERENTIAL_EXAMPLES:-150} \
+	  .venv/bin/python -m pytest tests/test_schemathesis.py tests/test_differential.py \
+	  --parity-json=$(REPORTS)/fuzz.json -o timeout=7200
+
 .PHONY: report
 report: contract_tests/.venv/.synced ## Static HTML report from the last `make parity`: reports/report.html (concepts, code side by side, results)
 	cd contract_tests && .venv/bin/python -m report
@@ -63,6 +76,11 @@ test: install lint parity selftest ## Everything: lint, types, both apps' native
 .PHONY: selftest
 selftest: install browser ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
 	cd contract_tests && UV=$(UV) PARITY_PYTHON=$(PYTHON_FOUND) .venv/bin/python -m pytest selftest
+
+.PHONY: chaos
+chaos: install ## Fault suite: private PostgreSQL/Redis outages + SIGTERM on both servers (CHAOS_REDIS_OUTAGE_S=30: the full outage)
+	@mkdir -p $(REPORTS)
+	cd contract_tests && .venv/bin/python -m pytest chaos --parity-json=$(REPORTS)/chaos.json --junitxml=$(REPORTS)/chaos-junit.xml
 
 .PHONY: test-django
 test-django: django_app/.venv/.synced ## Django app's own unit tests only
@@ -97,6 +115,15 @@ run-django: django_app/.venv/.synced ## Migrate and serve the Django app on http
 run-litestar: litestar_app/.venv/.synced ## Migrate and serve the Litestar app on http://127.0.0.1:8001
 	cd litestar_app && .venv/bin/litestar --app config.asgi:application database upgrade --no-prompt
 	cd litestar_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8001
+
+# `make bench` measures real-services mode unless MODE is given explicitly (MODE=embedded).
+BENCH_MODE := $(if $(filter command line environment,$(origin MODE)),$(MODE),services)
+
+.PHONY: bench
+bench: $(APPS:%=%/.venv/.synced) bench/.venv/.synced ## Benchmarks (not part of `test`): both apps vs a bare-ASGI baseline under wrk + websocket fan-out; bench/results/
+	cd bench && .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet . && .venv/bin/mypy --no-error-summary .
+	cd bench && .venv/bin/python run.py --mode $(BENCH_MODE)
+	cd bench && .venv/bin/python fanout.py --mode $(BENCH_MODE)
 
 .PHONY: diff
 diff: ## Side-by-side source diff of one paired feature folder: make diff F=common

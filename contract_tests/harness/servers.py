@@ -48,6 +48,7 @@ STOP_GRACE_S = 5.0
 #: Env vars of the apps' vocabulary; stripped from the inherited environment so that nothing
 #: from the caller's shell leaks into a server (the harness sets each explicitly).
 APP_ENV_VARS = (
+    "APP_ENV",
     "APP_NAME",
     "DEBUG",
     "SECRET_KEY",
@@ -57,6 +58,9 @@ APP_ENV_VARS = (
     "CORS_ORIGINS",
     "ENABLE_TEST_ROUTES",
     "LOG_LEVEL",
+    "CHANNELS_PREFIX",
+    "WS_MAX_MESSAGE_BYTES",
+    "WS_TICKET_TTL",
 )
 
 
@@ -367,6 +371,10 @@ class ServerManager:
             "TOKEN_RATE_LIMIT": "10000/minute",
             "DATABASE_URL": database_url,
             "REDIS_URL": self.server_redis_url() if self.mode == "services" else "",
+            # Redis pub/sub ignores the database index: a prefix of its own per server keeps
+            # the chat broadcasts of the two frameworks (and of other runs) apart. Processes
+            # started with the same env (start_variant) share it and so each other's rooms.
+            "CHANNELS_PREFIX": f"parity-{framework}-{secrets.token_hex(4)}",
         }
 
     def fresh_database_url(self, framework: str, label: str = "") -> str:
@@ -512,15 +520,23 @@ class ServerManager:
             raise
         return server
 
-    def start_variant(self, framework: str, overrides: Mapping[str, str]) -> LiveServer:
-        """A second server of ``framework`` on the main server's database, env changed."""
+    def start_variant(
+        self, framework: str, overrides: Mapping[str, str], label: str = "variant"
+    ) -> LiveServer:
+        """A second server of ``framework`` on the main server's database, env changed.
+
+        With no ``overrides`` it is a second process of the same deployment: same
+        DATABASE_URL, REDIS_URL and CHANNELS_PREFIX (the multi-process chat tests).
+        ``label`` names its log file (``<framework>-<mode>-<label>.log``).
+        """
         main = self.get(framework)
         if main.external:
             raise HarnessError("cannot start a variant of an external server")
         env = dict(main.env) | dict(overrides)
         began = time.monotonic()
-        self.progress(f"{framework}: starting a variant ({', '.join(overrides)} changed) ...")
-        variant = self.start(framework, env, name=f"{framework}-{self.mode}-variant", migrate=False)
+        changed = ", ".join(overrides) or "nothing"
+        self.progress(f"{framework}: starting a {label} ({changed} changed) ...")
+        variant = self.start(framework, env, name=f"{framework}-{self.mode}-{label}", migrate=False)
         self.progress(
             f"{framework}: variant ready at {variant.base_url} ({time.monotonic() - began:.1f}s)"
         )
@@ -530,6 +546,15 @@ class ServerManager:
         """Stop one server the harness started."""
         if server.process is not None:
             stop_process(server.process)
+
+    def adopt(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stop ``proc`` (e.g. a private redis-server) with everything else at the end."""
+        with self._lock:
+            self._processes.append(proc)
+            stopping = self._stopped
+        if stopping:
+            stop_process(proc)
+            raise HarnessError("the harness is shutting down")
 
     def stop_all(self) -> None:
         """Stop every process, drop every database, remove temp files (idempotent)."""

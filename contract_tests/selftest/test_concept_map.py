@@ -67,11 +67,19 @@ EXPECTED_IDS: tuple[str, ...] = (
     "permissions",
     "csrf",
     "cookies",
+    "bad-input",
+    "authorization",
+    "concurrency",
+    "faults",
+    "hardening",
+    "schema-parity",
+    "fuzzing",
+    "differential",
 )
 
 
-def test_expected_ids_are_the_43_concepts() -> None:
-    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 43
+def test_expected_ids_are_the_51_concepts() -> None:
+    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 51
 
 
 def test_map_has_every_concept_in_order() -> None:

@@ -12,12 +12,14 @@ Django and DRF answer with HTML pages or ``{"detail": ...}`` by default; this mo
 code the contract needs on top of them.
 """
 
+import sys
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -50,6 +52,27 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503: a dependency (the database or Redis) is down; the client may retry later.
+
+    Django raises ``OperationalError`` / ``InterfaceError`` while PostgreSQL is unreachable
+    and redis-py raises ``ConnectionError`` / ``TimeoutError``; both are mapped to this.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A dependency is unavailable."
+    default_code = "service_unavailable"
+
+
+#: Exceptions that mean "a dependency is down", not "the code is wrong".
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
 
 
 class RequestValidationError(exceptions.ValidationError):
@@ -196,6 +219,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = _domain_api_exception(exc)
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
+    elif isinstance(exc, UNAVAILABLE_ERRORS):
+        exc = ServiceUnavailable()
 
     # DRF's handler keeps its side effects: WWW-Authenticate, Retry-After, transaction rollback.
     response = drf_exception_handler(exc, context)
@@ -247,6 +272,12 @@ def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    # Called while the exception is being handled: a dependency outage raised outside a DRF
+    # view (e.g. in a middleware) is still a 503, not a 500.
+    if isinstance(sys.exception(), UNAVAILABLE_ERRORS):
+        return _problem_json(
+            request, status.HTTP_503_SERVICE_UNAVAILABLE, detail=ServiceUnavailable.default_detail
+        )
     return _problem_json(request, status.HTTP_500_INTERNAL_SERVER_ERROR, detail=SERVER_ERROR_DETAIL)
 
 

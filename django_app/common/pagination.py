@@ -12,6 +12,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 MAX_LIMIT = 100
+# The largest OFFSET both SQLite and PostgreSQL accept (a signed 64-bit integer); larger
+# values would fail in the database driver instead of answering 400.
+MAX_OFFSET = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,7 @@ class LimitOffsetSerializer(serializers.Serializer):
     """``?limit=&offset=``; subclass it to add a list's filters (one error list for all)."""
 
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
-    offset = serializers.IntegerField(min_value=0, required=False, default=0)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False, default=0)
 
     def limit_offset(self, default_limit: int | None = None) -> LimitOffset:
         """The validated paging parameters; ``limit`` falls back to ``PAGE_SIZE_DEFAULT``."""

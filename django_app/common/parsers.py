@@ -18,6 +18,13 @@ from rest_framework.exceptions import ParseError
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return self._parse(stream, media_type, parser_context)
+        except RecursionError:
+            # json.loads recurses once per nesting level: a deeply nested body would be a 500.
+            raise ParseError("JSON parse error - nested too deeply.") from None
+
+    def _parse(self, stream: Any, media_type: str | None, parser_context: Any) -> Any:
         request = (parser_context or {}).get("request")
         django_request = getattr(request, "_request", None)
         if django_request is None or getattr(django_request, "_read_started", False):

@@ -2,14 +2,52 @@
 
 from typing import Any
 
-from drf_spectacular.views import (
+from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.openapi import AutoSchema
+
+from common.errors import PROBLEM_CONTENT_TYPE
+from common.views import ContractViewMixin
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+class ContractAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema with three rules of this API it cannot infer.
+
+    * No list view answers a bare JSON array: lists are envelopes (``{"items": [...]}``)
+      described by their own serializer, so a ``list`` action is not wrapped in an array.
+    * DRF's ``CharField`` refuses NUL characters (``ProhibitNullCharactersValidator``);
+      documented as the pattern ``^[^\\x00]*$`` unless the field has a pattern of its own.
+    * Request bodies are always required.
+    """
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        # Every request body of this API is required, a PATCH with all-optional keys too
+        # (drf-spectacular marks a body optional when no property is required).
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True
+        return body
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        validators = getattr(field, "validators", [])
+        if "pattern" not in schema and any(
+            isinstance(v, ProhibitNullCharactersValidator) for v in validators
+        ):
+            schema["pattern"] = NO_NUL_PATTERN
+
+
+# Imported after ContractAutoSchema on purpose: importing drf-spectacular's views builds DRF's
+# APIView, which resolves DEFAULT_SCHEMA_CLASS (this module) -- a circular import otherwise.
+from drf_spectacular.views import (  # noqa: E402
     SpectacularJSONAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
-
-from common.errors import PROBLEM_CONTENT_TYPE
-from common.views import ContractViewMixin
 
 
 def strip_optional_trailing_slash(

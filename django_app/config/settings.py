@@ -6,6 +6,7 @@ production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 APP_NAME = os.environ.get("APP_NAME", "items-api")
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-dev-secret-change-me-0123456789abcdef")
+# APP_ENV=production turns on the deployment checklist below (and refuses unsafe values).
+APP_ENV = os.environ.get("APP_ENV", "development").strip().lower()
+DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 ENABLE_TEST_ROUTES = env_bool("ENABLE_TEST_ROUTES")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "common",
     "users",
     "items.apps.ItemsConfig",
+    "chat.apps.ChatConfig",
 ]
 
 # Order mirrors the Litestar app: process time, request id, security headers.
@@ -109,6 +114,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # psycopg's connection pool, as Django recommends under ASGI: persistent connections
+    # (CONN_MAX_AGE) are per thread, and ASGI runs each request's sync code in a thread of
+    # its own, so they piled up until PostgreSQL refused clients ("too many clients" -> 503
+    # under `make bench`). ``check`` tests a connection before handing it out (a restarted
+    # server's dead connections are replaced); ``timeout`` bounds the wait while it is down.
+    from psycopg_pool import ConnectionPool
+
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool replaces persistent connections
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "timeout": 2,
+        "check": ConnectionPool.check_connection,
+    }
 
 AUTH_USER_MODEL = "users.User"
 # The username is unique case-insensitively (a UniqueConstraint on Lower("username"), which
@@ -118,6 +137,13 @@ SILENCED_SYSTEM_CHECKS = ["auth.E003"]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # A dead Redis must never hang a request: every client gets short socket timeouts.
 REDIS_SOCKET_TIMEOUT = 1.0
+
+# Prefix of every pub/sub channel and group name (Redis pub/sub ignores the database index,
+# so two deployments sharing one Redis need different prefixes). It becomes part of Channels
+# group names: letters, digits, "-", "_" and "." only, short enough to leave room for a room.
+CHANNELS_PREFIX = os.environ.get("CHANNELS_PREFIX", "chat")
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNELS_PREFIX):
+    raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
 
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
@@ -132,16 +158,30 @@ if REDIS_URL:
             },
         },
     }
-    # The pub/sub layer reconnects by itself after a Redis outage.
+    # The pub/sub layer reconnects (and re-subscribes) by itself after a Redis outage; the
+    # core layer's blocking BLPOP workers do not. A short connect timeout keeps a publish
+    # during an outage from hanging (the chat consumer also bounds it: WS_BROADCAST_TIMEOUT).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT},
+                ],
+                "prefix": CHANNELS_PREFIX,
+            },
         },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: groups live in memory. ``capacity`` bounds each connection's backlog; a
+    # group_send to a full channel drops the message for that (slow) connection only.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 100},
+        },
+    }
 
 # --- HTTP ---------------------------------------------------------------------------------
 
@@ -211,6 +251,9 @@ else:
 
 # JSON bodies over 1 MiB -> RequestDataTooBig -> 413 problem+json (common.errors).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# More query/form fields than this -> TooManyFieldsSent -> 400 (Django's default, pinned by
+# the contract; the Litestar app has a guard with the same limit).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 REST_FRAMEWORK = {
     # A JSON API: no browsable API, no form parsing on API views.
@@ -227,7 +270,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {"token": TOKEN_RATE_LIMIT},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "common.errors.problem_exception_handler",
 }
 
@@ -274,3 +317,50 @@ if not UPLOAD_DIR.is_absolute():
     UPLOAD_DIR = BASE_DIR / UPLOAD_DIR
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+
+# --- Chat ---------------------------------------------------------------------------------
+
+# Text frames over this many UTF-8 bytes close the websocket with 1009 (message too big).
+WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384"))
+# Lifetime of a single-use websocket ticket (POST /api/v1/chat/tickets), in seconds.
+WS_TICKET_TTL = int(os.environ.get("WS_TICKET_TTL", "30"))
+# Upper bound for one broadcast (group_send); past it the sender gets an "unavailable" frame.
+WS_BROADCAST_TIMEOUT = float(os.environ.get("WS_BROADCAST_TIMEOUT", "1.5"))
+
+# --- Production ---------------------------------------------------------------------------
+
+
+def production_problems() -> list[str]:
+    """Why these settings must not serve production traffic (empty when they may).
+
+    ``manage.py check --deploy`` only warns; with APP_ENV=production the process refuses to
+    start instead, like the Litestar app's ``Settings.production_problems``.
+    """
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG must be off")
+    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY must be set to a random value of at least 50 characters")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must list the served host names (no '*')")
+    if any("*" in origin for origin in CORS_ALLOWED_ORIGINS):
+        problems.append("CORS_ORIGINS must list exact origins (no '*')")
+    if ENABLE_TEST_ROUTES:
+        problems.append("ENABLE_TEST_ROUTES must be off")
+    return problems
+
+
+if APP_ENV == "production":
+    if _problems := production_problems():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("unsafe production settings: " + "; ".join(_problems))
+    # TLS terminates at the proxy, which sets X-Forwarded-Proto; /health stays plain http for
+    # the load balancer's probe.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_COOKIE_SECURE = True

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+import chat.urls
 import items.urls
 from common.health import HealthView
 from common.schema import RedocView, SchemaView, SwaggerView
@@ -36,6 +37,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path("", include("users.urls")),
     re_path(r"^api/v1/", include(items.urls.api_urlpatterns)),
     re_path("", include(items.urls.page_urlpatterns)),
+    re_path(r"^api/v1/", include(chat.urls.api_urlpatterns)),
+    re_path("", include(chat.urls.page_urlpatterns)),
 ]
 
 if settings.ENABLE_TEST_ROUTES:

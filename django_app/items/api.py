@@ -44,6 +44,7 @@ from items.schemas import (
     AttachmentUploadSerializer,
     ItemCreateSerializer,
     ItemPageSerializer,
+    ItemPatchSerializer,
     ItemQuerySerializer,
     ItemSerializer,
     ItemUpdateSerializer,
@@ -202,7 +203,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         tags=TAGS,
         summary="Update some fields of an item",
         parameters=[ITEM_ID],
-        request=ItemUpdateSerializer(partial=True),
+        request=ItemPatchSerializer,
         responses={
             200: ItemSerializer,
             **_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),

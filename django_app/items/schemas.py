@@ -19,7 +19,8 @@ from rest_framework import serializers
 from common.pagination import LimitOffsetSerializer
 from items.models import Attachment, Item
 
-PRICE_PATTERN = r"^-?\d{1,8}(\.\d{1,2})?$"
+# ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
+PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
@@ -51,7 +52,9 @@ class PriceField(serializers.Field):
         value = Decimal(data)
         if value < 0:
             self.fail("negative")
-        return value
+        # "-0.00" is zero: stored and echoed without a sign (as Litestar's msgspec path does);
+        # found by the differential check.
+        return value.copy_abs()
 
     def to_representation(self, value: Decimal) -> str:
         return f"{Decimal(value):.2f}"
@@ -97,6 +100,27 @@ class ItemUpdateSerializer(ItemCreateSerializer):
         allow_blank=True,
         trim_whitespace=False,
     )
+
+
+class ItemPatchSerializer(ItemUpdateSerializer):
+    """ItemPatch: absent keys stay unchanged; ``null`` only where allowed (``description``).
+
+    The request schema of PATCH: ``ItemUpdateSerializer(partial=True)`` validates it, but
+    with ``COMPONENT_SPLIT_PATCH`` off drf-spectacular documents a partial serializer with the
+    required list of the full one.
+    """
+
+    name = StrictCharField(
+        min_length=1, max_length=NAME_MAX_LENGTH, trim_whitespace=False, required=False
+    )
+    description = StrictCharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+    )
+    price = PriceField(required=False)
 
 
 class ItemPageSerializer(serializers.Serializer):

@@ -7,7 +7,8 @@ import uuid
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -46,7 +47,16 @@ P401 = OpenApiResponse(ProblemSerializer, description="Not authenticated.")
 P403 = OpenApiResponse(ProblemSerializer, description="Not allowed.")
 P404 = OpenApiResponse(ProblemSerializer, description="Not found.")
 P409 = OpenApiResponse(ProblemSerializer, description="Duplicate username or email.")
+P413 = OpenApiResponse(ProblemSerializer, description="Body over 1 MiB.")
+P415 = OpenApiResponse(ProblemSerializer, description="Not a JSON body.")
 P429 = OpenApiResponse(ProblemSerializer, description="Too many requests.")
+# Documented explicitly: the URL converter is a plain string (a malformed id is a 400 problem,
+# not a 404 from the resolver), so drf-spectacular would describe it as any string.
+USER_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+# The cookie is read from request.COOKIES, which drf-spectacular cannot see.
+THEME_PARAM = OpenApiParameter(
+    "theme", OpenApiTypes.STR, OpenApiParameter.COOKIE, enum=["light", "dark"]
+)
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -78,7 +88,7 @@ class UserCreateView(ContractViewMixin, APIView):
         tags=["users"],
         summary="Register a user",
         request=UserCreateSerializer,
-        responses={201: UserPrivateSerializer, 400: P400, 409: P409},
+        responses={201: UserPrivateSerializer, 400: P400, 409: P409, 413: P413, 415: P415},
     )
     def post(self, request: Request) -> Response:
         serializer = UserCreateSerializer(data=request.data)
@@ -139,6 +149,7 @@ class UserDetailView(ContractViewMixin, APIView):
         operation_id="users_retrieve",
         tags=["users"],
         summary="A user's public profile",
+        parameters=[USER_ID],
         responses={200: UserPublicSerializer, 400: P400, 401: P401, 404: P404},
     )
     def get(self, request: Request, user_id: str) -> Response:
@@ -148,6 +159,7 @@ class UserDetailView(ContractViewMixin, APIView):
         operation_id="users_destroy",
         tags=["users"],
         summary="Delete a user (staff only)",
+        parameters=[USER_ID],
         responses={204: None, 400: P400, 401: P401, 403: P403, 404: P404},
     )
     def delete(self, request: Request, user_id: str) -> Response:
@@ -166,7 +178,14 @@ class TokenView(ContractViewMixin, APIView):
         tags=["auth"],
         summary="Issue an access token",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: P400, 401: P401, 429: P429},
+        responses={
+            200: TokenSerializer,
+            400: P400,
+            401: P401,
+            413: P413,
+            415: P415,
+            429: P429,
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
@@ -193,6 +212,7 @@ class PreferencesView(ContractViewMixin, APIView):
         operation_id="preferences_retrieve",
         tags=["preferences"],
         summary="Read the preference cookie",
+        parameters=[THEME_PARAM],
         responses={200: PreferencesSerializer, 400: P400},
     )
     def get(self, request: Request) -> Response:
@@ -208,7 +228,7 @@ class PreferencesView(ContractViewMixin, APIView):
         tags=["preferences"],
         summary="Set the preference cookie",
         request=PreferencesSerializer,
-        responses={200: PreferencesSerializer, 400: P400},
+        responses={200: PreferencesSerializer, 400: P400, 413: P413, 415: P415},
     )
     def put(self, request: Request) -> Response:
         serializer = PreferencesSerializer(data=request.data)

@@ -12,6 +12,7 @@ import re
 import uuid
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
@@ -57,3 +58,36 @@ class SessionAuthentication(authentication.SessionAuthentication):
     Requests authenticated by a bearer token never reach this class (JWT is tried first),
     so they are exempt from CSRF, as the contract asks.
     """
+
+
+# --- OpenAPI: how the two authenticators are documented (the contract's security schemes)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    """``bearerAuth``: an HS256 JWT in ``Authorization: Bearer <token>``."""
+
+    target_class = JWTAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """``sessionCookie``, plus ``csrfHeader`` on unsafe methods (DRF enforces CSRF there)."""
+
+    target_class = SessionAuthentication
+    name = ["sessionCookie", "csrfHeader"]  # noqa: RUF012 (drf-spectacular's declaration)
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]]:
+        if auto_schema.method in SAFE_METHODS:
+            return {"sessionCookie": []}
+        return {"sessionCookie": [], "csrfHeader": []}
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
+        return [
+            {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+            {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+        ]

@@ -13,6 +13,8 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
+# ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
+EMAIL_PATTERN = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 THEMES = ("light", "dark")
 
 
@@ -29,27 +31,19 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictEmailField(serializers.EmailField):
-    """An ``EmailField`` that refuses non-strings and does not trim."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class UserCreateSerializer(serializers.Serializer):
     """Registration input: username, email, password (write-only)."""
 
+    # The pattern bounds the length (3-150); a max_length too would document it twice.
     username = StrictCharField(
-        max_length=150,
         validators=[RegexValidator(USERNAME_PATTERN, "3-150 of A-Z a-z 0-9 _ . @ + -")],
     )
-    email = StrictEmailField(max_length=254)
+    # The contract's email pattern, not Django's EmailValidator: both apps (and the OpenAPI
+    # document) must accept exactly the same addresses; EmailValidator also refuses e.g.
+    # one-letter top-level domains, which no JSON Schema "email" format does.
+    email = StrictCharField(
+        max_length=254, validators=[RegexValidator(EMAIL_PATTERN, "Enter a valid email address.")]
+    )
     password = StrictCharField(min_length=8, max_length=128, write_only=True)
 
 
@@ -125,3 +119,6 @@ class LoginFormSerializer(serializers.Serializer):
 
     username = StrictCharField()
     password = StrictCharField(write_only=True)
+    # Read by CsrfViewMiddleware's check (alternative to the X-CSRFToken header); declared
+    # so that OpenAPI lists it.
+    csrfmiddlewaretoken = serializers.CharField(required=False, allow_blank=True, write_only=True)

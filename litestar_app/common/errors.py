@@ -36,6 +36,7 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+from litestar.openapi import ResponseSpec
 from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.serialization import default_deserializer
 from litestar.status_codes import (
@@ -45,18 +46,22 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
-from sqlalchemy.exc import IntegrityError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from common.middleware import get_request_id
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from litestar import Request
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
     from litestar.types import ExceptionHandlersMap
+    from litestar.typing import FieldDefinition
 
 logger = logging.getLogger("items_api.errors")
 
@@ -82,6 +87,31 @@ class Problem(msgspec.Struct, frozen=True):
     status: int
     detail: str
     instance: str
+
+
+class ValidationErrorItem(msgspec.Struct, frozen=True):
+    """One invalid input: where (a JSON pointer such as ``/body/price``) and why."""
+
+    pointer: str
+    detail: str
+
+
+class ValidationProblem(Problem, frozen=True):
+    """A 400 problem listing each invalid input by JSON pointer."""
+
+    errors: list[ValidationErrorItem]
+
+
+def problem_spec(status_code: int, description: str) -> ResponseSpec:
+    """Document one problem+json error response (Litestar documents only ``raises=``).
+
+    400 is always a validation problem (``errors`` with pointers), every other status the
+    plain envelope.
+    """
+    container = ValidationProblem if status_code == HTTP_400_BAD_REQUEST else Problem
+    return ResponseSpec(
+        data_container=container, media_type=PROBLEM_MEDIA_TYPE, description=description
+    )
 
 
 class ProblemDetailsException(HTTPException):
@@ -217,6 +247,9 @@ def _validation_errors(request: Request, exc: ValidationException) -> list[dict[
                 # msgspec reports a missing key at its parent ("data" = the body itself).
                 parent = None if name in (None, "data") else name
                 name = f"{parent}.{missing.group(1)}" if parent else missing.group(1)
+            elif source == "body" and name == "data":
+                # A body of the wrong JSON type (e.g. an array) is reported at the parameter.
+                name = None
             errors.append(
                 {
                     "pointer": _pointer(source, name),
@@ -319,6 +352,62 @@ def require_json_content_type(
         raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
 
 
+MAX_QUERY_FIELDS: Final = 1000
+"""Query fields allowed per request (Django's ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` default)."""
+
+
+def limit_query_fields(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-level guard: more than ``MAX_QUERY_FIELDS`` query fields -> 400.
+
+    Litestar parses any number of them; Django refuses more than 1000 (a hash-flooding and
+    memory guard), and the contract pins that limit for both apps.
+    """
+    if sum(1 for _ in connection.query_params.multi_items()) > MAX_QUERY_FIELDS:
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST)
+
+
+def _query_fields(route_handler: BaseRouteHandler) -> Iterator[tuple[str, FieldDefinition]]:
+    """(wire name, field) of each query parameter of the handler and of its dependencies."""
+    signatures = [getattr(route_handler, "parsed_fn_signature", None)]
+    signatures += [
+        getattr(provider, "parsed_fn_signature", None)
+        for provider in route_handler.resolve_dependencies().values()
+    ]
+    for signature in signatures:
+        for name, field in (signature.parameters if signature is not None else {}).items():
+            definition = field.kwarg_definition
+            if isinstance(definition, ParameterKwarg) and not (
+                definition.header or definition.cookie
+            ):
+                yield definition.query or name, field
+
+
+def reject_null_literals(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-level guard: ``?owner=null`` is a malformed value, not an absent one -> 400.
+
+    Litestar converts query values with msgspec in lax mode, where the string ``"null"``
+    becomes ``None`` for an optional non-string parameter (``UUID | None``, ``int | None``):
+    the filter or page size would silently be dropped. A query string cannot carry JSON
+    null; Django (and the contract) read "null" as a bad UUID/integer.
+    """
+    nulls = {k for k, v in connection.query_params.multi_items() if v == "null"}
+    if not nulls:
+        return
+    errors = [
+        {"key": wire, "source": "query", "message": "Not a valid value."}
+        for wire, field in _query_fields(route_handler)
+        if wire in nulls
+        and field.is_optional
+        and not any(t.annotation is str for t in field.inner_types if not t.is_none_type)
+    ]
+    if errors:
+        raise ValidationException("Invalid query parameter.", extra=errors)
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     """Every other ``HTTPException``, including the router's 404 and 405."""
     headers = dict(exc.headers or {})
@@ -371,6 +460,35 @@ def integrity_error_handler(request: Request, exc: Exception) -> Response[dict[s
     return domain_error_handler(request, ConflictError())
 
 
+UNAVAILABLE_SQLSTATE_CLASSES: Final = frozenset({"08", "57"})
+
+
+def service_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """A dependency is down (database unreachable, Redis timing out) -> 503, not 500.
+
+    SQLAlchemy wraps driver errors in ``DBAPIError``; only connection-level ones (refused,
+    dropped, invalidated, or SQLSTATE class 08 "connection exception" / 57 "operator
+    intervention", e.g. "the database system is shutting down") mean "unavailable"; the
+    rest are bugs and stay 500s.
+    """
+    if isinstance(exc, DBAPIError) and not (
+        isinstance(exc, OperationalError | InterfaceError)
+        or exc.connection_invalidated
+        or str(getattr(exc.orig, "sqlstate", "") or "")[:2] in UNAVAILABLE_SQLSTATE_CLASSES
+    ):
+        return internal_error_handler(request, exc)
+    logger.warning(
+        "dependency unavailable on %s %s request_id=%s: %r",
+        request.method,
+        request.url.path,
+        get_request_id(request),
+        exc,
+    )
+    return problem_response(
+        request, HTTP_503_SERVICE_UNAVAILABLE, detail="A dependency is unavailable."
+    )
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """Catch-all: log the traceback server-side, send a fixed 500 body."""
     logger.error(
@@ -390,6 +508,13 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: domain_error_handler,
     IntegrityError: integrity_error_handler,
     RepositoryIntegrityError: integrity_error_handler,
+    # A database or Redis outage: 503 problem+json while it lasts (the pool recovers by
+    # itself afterwards: pool_pre_ping, redis-py reconnects on the next command).
+    DBAPIError: service_unavailable_handler,
+    ConnectionError: service_unavailable_handler,  # e.g. asyncpg's connection refused
+    TimeoutError: service_unavailable_handler,
+    RedisConnectionError: service_unavailable_handler,
+    RedisTimeoutError: service_unavailable_handler,
     Exception: internal_error_handler,
 }
 """Registered on the app layer; Litestar picks the most specific class in the MRO."""
@@ -407,7 +532,12 @@ __all__ = (
     "PermissionDeniedError",
     "Problem",
     "ProblemDetailsException",
+    "ValidationErrorItem",
+    "ValidationProblem",
+    "limit_query_fields",
     "problem_response",
+    "problem_spec",
+    "reject_null_literals",
     "require_json_content_type",
     "validation_problem",
 )

@@ -16,6 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 MAX_LIMIT = 100
+# The largest OFFSET both SQLite and PostgreSQL accept (a signed 64-bit integer); larger
+# values would fail in the database driver instead of answering 400.
+MAX_OFFSET = 2**63 - 1
 
 
 class LimitOffset(msgspec.Struct, frozen=True):
@@ -31,7 +34,17 @@ async def provide_limit_offset(
         int | None,
         QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (default PAGE_SIZE_DEFAULT)."),
     ] = None,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[
+        int,
+        QueryParameter(
+            ge=0,
+            le=MAX_OFFSET,
+            description="Items to skip.",
+            # Litestar writes bounds as floats (9.223372036854776e18, which is 2**63): a client
+            # trusting that would send offsets this server refuses. The exact integer instead.
+            schema_extra={"maximum": MAX_OFFSET},
+        ),
+    ] = 0,
 ) -> LimitOffset:
     """The validated paging parameters; ``limit`` falls back to the ``page_size`` dependency."""
     return LimitOffset(limit=limit or page_size, offset=offset)

@@ -25,9 +25,18 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 from redis.asyncio import Redis
 
-from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES, require_json_content_type
+from chat.channels import channels_plugin
+from chat.plugin import ChatPlugin
+from common.errors import (
+    EXCEPTION_HANDLERS,
+    JSON_MAX_BYTES,
+    limit_query_fields,
+    reject_null_literals,
+    require_json_content_type,
+)
 from common.middleware import (
     AllowedHostsMiddleware,
     ProcessTimeMiddleware,
@@ -37,10 +46,12 @@ from common.middleware import (
     log_request,
     stamp_response_headers,
 )
+from common.parsers import ContractRequest
 from config.settings import BASE_DIR, Settings
 from config.urls import SCHEMA_PATH, route_handlers, schema_router
 from items.plugin import ItemsPlugin
 from users.admin import admin_plugin
+from users.auth import SECURITY_SCHEMES
 from users.commands import UsersCLIPlugin
 from users.events import LISTENERS as USERS_LISTENERS
 from users.urls import middleware as users_middleware
@@ -76,13 +87,26 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
             await redis.aclose()
 
 
+def create_engine_config(settings: Settings) -> EngineConfig:
+    """PostgreSQL: a pool with room for every request a worker serves at once, pre-pinged.
+
+    SQLAlchemy's default pool (5 + 10 overflow) closes each overflow connection when it is
+    returned, so past 5 concurrent requests every request paid a fresh connect (TLS probe,
+    auth, startup) under ``make bench``. pool_pre_ping replaces connections PostgreSQL
+    dropped (restart, failover) so the app recovers on its own; SQLite has no server to lose.
+    """
+    if not settings.is_postgres:
+        return EngineConfig()
+    return EngineConfig(
+        pool_pre_ping=settings.db_pool_pre_ping, pool_size=settings.db_pool_size, max_overflow=10
+    )
+
+
 def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     """advanced-alchemy config: engine, per-request session, Alembic (never ``create_all``)."""
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
-        # pool_pre_ping replaces connections PostgreSQL dropped (restart, failover) so the
-        # app recovers on its own; SQLite has no server to lose.
-        engine_config=EngineConfig(pool_pre_ping=settings.is_postgres),
+        engine_config=create_engine_config(settings),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Commit the request's session on 2xx/3xx, roll back otherwise, before responding.
         before_send_handler="autocommit",
@@ -103,12 +127,14 @@ def create_openapi_config() -> OpenAPIConfig:
         # The first plugin also answers /api/schema itself; the JSON document is added by
         # Litestar at /api/schema/openapi.json because no plugin claims that path.
         render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+        components=Components(security_schemes=SECURITY_SCHEMES),
     )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Litestar application from ``settings`` (default: the environment)."""
     settings = settings or Settings.from_env()
+    settings.check()  # refuses unsafe production settings before anything is built
     sqlalchemy_config = create_sqlalchemy_config(settings)
     return Litestar(
         route_handlers=route_handlers(settings),
@@ -118,6 +144,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             admin_plugin(settings, sqlalchemy_config.get_engine()),
             UsersCLIPlugin(),
             ItemsPlugin(),  # routes, dependencies and templates of the items feature
+            # Pub/sub for chat (memory, or Redis with a supervised listener) and the feature.
+            channels_plugin(settings),
+            ChatPlugin(),
         ],
         # Layer 1 of Cache-Control: every response unless a router/controller/handler says.
         cache_control=CacheControlHeader(no_store=True),
@@ -130,7 +159,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Contract for every JSON endpoint: body over 1 MiB -> 413, non-JSON body -> 415
         # (upload routes set their own, larger limit and media type).
         request_max_body_size=JSON_MAX_BYTES,
-        guards=[require_json_content_type],
+        guards=[require_json_content_type, limit_query_fields, reject_null_literals],
+        # Deeply nested or non-UTF-8 JSON bodies -> 400 like any malformed body, not a 500.
+        request_class=ContractRequest,
         middleware=[
             ProcessTimeMiddleware(),
             AllowedHostsMiddleware(settings.allowed_hosts),

@@ -8,10 +8,12 @@ variables configure both apps (12-factor). ``Settings.from_env()`` is called onc
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from litestar.exceptions import ImproperlyConfiguredException
 from sqlalchemy.engine import make_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,6 +35,13 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+
+
+def _channels_prefix(value: str) -> str:
+    """``CHANNELS_PREFIX``: it ends up in Redis channel and key names, so keep it plain."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", value):
+        raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
+    return value
 
 
 def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
@@ -62,6 +71,8 @@ class Settings:
     """Immutable application settings; build one with :meth:`from_env`."""
 
     app_name: str = "items-api"
+    app_env: str = "development"
+    """``production`` makes :meth:`production_problems` fatal at startup (``APP_ENV``)."""
     debug: bool = False
     secret_key: str = DEFAULT_SECRET_KEY
     database_url: str = field(
@@ -86,12 +97,25 @@ class Settings:
     """Where attachments are stored, by generated name (``UPLOAD_DIR``)."""
     upload_max_bytes: int = 5 * 1024 * 1024
     """Largest accepted attachment (``UPLOAD_MAX_BYTES``); a whole upload is <= 6 MiB."""
+    db_pool_size: int = 20
+    """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
+    db_pool_pre_ping: bool = True
+    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``)."""
+    channels_prefix: str = "chat"
+    """Prefix of every pub/sub channel name in Redis (``CHANNELS_PREFIX``)."""
+    ws_max_message_bytes: int = 16384
+    """Largest websocket frame accepted; larger ones close with 1009 (``WS_MAX_MESSAGE_BYTES``)."""
+    ws_ticket_ttl: int = 30
+    """Seconds a websocket ticket stays valid (``WS_TICKET_TTL``)."""
+    ws_broadcast_timeout: float = 1.5
+    """Upper bound in seconds for one chat broadcast (``WS_BROADCAST_TIMEOUT``)."""
 
     @classmethod
     def from_env(cls) -> Self:
         """Read every setting from ``os.environ`` (see the table in README.md)."""
-        return cls(
+        settings = cls(
             app_name=os.environ.get("APP_NAME", "items-api"),
+            app_env=os.environ.get("APP_ENV", "development").strip().lower(),
             debug=_env_bool("DEBUG"),
             secret_key=os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
             database_url=to_async_database_url(
@@ -109,7 +133,45 @@ class Settings:
             page_size_default=int(os.environ.get("PAGE_SIZE_DEFAULT", "20")),
             upload_dir=BASE_DIR / os.environ.get("UPLOAD_DIR", "var/uploads"),
             upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
+            db_pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
+            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=True),
+            channels_prefix=_channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat")),
+            ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
+            ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),
+            ws_broadcast_timeout=float(os.environ.get("WS_BROADCAST_TIMEOUT", "1.5")),
         )
+        settings.check()
+        return settings
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not serve production traffic (empty when they may).
+
+        Litestar has no deployment checklist; ``create_app`` refuses to build a production
+        app while this list is not empty (Django's settings module does the same).
+        """
+        problems = []
+        if self.debug:
+            problems.append("DEBUG must be off")
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 50:
+            problems.append("SECRET_KEY must be set to a random value of at least 50 characters")
+        if not self.allowed_hosts or "*" in self.allowed_hosts:
+            problems.append("ALLOWED_HOSTS must list the served host names (no '*')")
+        if any("*" in origin for origin in self.cors_origins):
+            problems.append("CORS_ORIGINS must list exact origins (no '*')")
+        if self.enable_test_routes:
+            problems.append("ENABLE_TEST_ROUTES must be off")
+        return problems
+
+    def check(self) -> None:
+        """Refuse production settings that are unsafe (``APP_ENV=production`` only).
+
+        Called by :meth:`from_env` and by ``create_app``, so neither the process nor an app
+        built from hand-made settings starts with them.
+        """
+        if self.app_env == "production" and (problems := self.production_problems()):
+            raise ImproperlyConfiguredException(
+                "unsafe production settings: " + "; ".join(problems)
+            )
 
     @property
     def is_postgres(self) -> bool:

@@ -25,13 +25,15 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader, State, UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import (
+    Body,
     FromPath,
     HeaderParameter,
     JSONBody,
-    MultipartBody,
+    KwargDefinition,
     QueryParameter,
     SkipValidation,
 )
@@ -44,7 +46,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import PROBLEM_MEDIA_TYPE, Problem
+from common.errors import problem_spec
 from common.pagination import LimitOffset, provide_limit_offset
 from common.routing import head_twin
 from items.permissions import ITEM_GUARDS
@@ -61,6 +63,7 @@ from items.schemas import (
     Ordering,
 )
 from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
+from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
 from users.permissions import current_user
 
@@ -91,10 +94,7 @@ class CacheControl(CacheControlHeader):
 
 def _errors(status_codes: dict[int, str]) -> dict[int, ResponseSpec]:
     """Document problem+json error responses (Litestar documents only ``raises=`` by default)."""
-    return {
-        code: ResponseSpec(data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=text)
-        for code, text in status_codes.items()
-    }
+    return {code: problem_spec(code, text) for code, text in status_codes.items()}
 
 
 COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
@@ -150,6 +150,7 @@ class ItemController(Controller):
     @get(
         "/",
         operation_id="items_list",
+        security=AUTH_SAFE,
         summary="List items",
         responses=_errors({400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}),
     )
@@ -157,7 +158,10 @@ class ItemController(Controller):
         self,
         items_service: NamedDependency[ItemService],
         page: NamedDependency[SkipValidation[LimitOffset]],
-        q: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+        # NUL is refused like in bodies (PostgreSQL cannot store or compare it: a 500 otherwise).
+        q: Annotated[
+            str | None, QueryParameter(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
+        ] = None,
         min_price: Annotated[str | None, QueryParameter(pattern=PRICE_PATTERN)] = None,
         max_price: Annotated[str | None, QueryParameter(pattern=PRICE_PATTERN)] = None,
         owner: Annotated[UUID | None, QueryParameter()] = None,
@@ -181,6 +185,7 @@ class ItemController(Controller):
     @post(
         "/",
         operation_id="items_create",
+        security=AUTH_UNSAFE,
         summary="Create an item",
         status_code=HTTP_201_CREATED,
         responses={
@@ -207,6 +212,7 @@ class ItemController(Controller):
         "/{item_id:str}",
         name="items_retrieve",
         operation_id="items_retrieve",
+        security=AUTH_SAFE,
         summary="Retrieve an item",
         cache_control=CacheControl(private=True, max_age=60),
         responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
@@ -219,6 +225,7 @@ class ItemController(Controller):
     @put(
         "/{item_id:str}",
         operation_id="items_update",
+        security=AUTH_UNSAFE,
         summary="Replace an item",
         responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
     )
@@ -233,6 +240,7 @@ class ItemController(Controller):
     @patch(
         "/{item_id:str}",
         operation_id="items_partial_update",
+        security=AUTH_UNSAFE,
         summary="Update some fields of an item",
         responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
     )
@@ -247,6 +255,7 @@ class ItemController(Controller):
     @delete(
         "/{item_id:str}",
         operation_id="items_destroy",
+        security=AUTH_UNSAFE,
         summary="Delete an item",
         status_code=HTTP_204_NO_CONTENT,
         responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
@@ -259,6 +268,7 @@ class ItemController(Controller):
     @get(
         "/export",
         operation_id="items_export",
+        security=AUTH_SAFE,
         summary="Export items as NDJSON",
         cache_control=CacheControl(no_cache=True),
         # The layered override: this handler's page size is the export chunk size.
@@ -286,6 +296,7 @@ class ItemController(Controller):
     @get(
         "/blocking",
         operation_id="items_blocking",
+        security=AUTH_SAFE,
         summary="Block a worker thread for a while",
         sync_to_thread=True,
         responses=_errors({400: "Invalid query.", 401: "Not authenticated."}),
@@ -306,9 +317,15 @@ class ItemController(Controller):
 
 @dataclass
 class AttachmentUpload:
-    """The multipart upload: field ``files``, one or more files."""
+    """The multipart upload: field ``files``, one or more files.
 
-    files: list[UploadFile] = field(default_factory=list)
+    Optional here so that the handler answers "no file" with the contract's pointer
+    (``/body/files``); OpenAPI still documents it as required with at least one item.
+    """
+
+    files: Annotated[list[UploadFile], KwargDefinition(schema_extra={"min_items": 1})] = field(
+        default_factory=list
+    )
 
 
 def _file_size(upload: UploadFile) -> int:
@@ -334,6 +351,7 @@ class AttachmentController(Controller):
     @get(
         "/",
         operation_id="attachments_list",
+        security=AUTH_SAFE,
         summary="List an item's attachments",
         responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
     )
@@ -349,6 +367,7 @@ class AttachmentController(Controller):
     @post(
         "/",
         operation_id="attachments_create",
+        security=AUTH_UNSAFE,
         summary="Upload attachments",
         status_code=HTTP_201_CREATED,
         responses={
@@ -362,7 +381,10 @@ class AttachmentController(Controller):
         items_service: NamedDependency[ItemService],
         state: State,
         item_id: FromPath[UUID],
-        data: MultipartBody[AttachmentUpload],
+        data: Annotated[
+            AttachmentUpload,
+            Body(media_type=RequestEncodingType.MULTI_PART, schema_extra={"required": ["files"]}),
+        ],
     ) -> AttachmentList:
         files = data.files if isinstance(data.files, list) else [data.files]
         files = [upload for upload in files if isinstance(upload, UploadFile)]
@@ -384,6 +406,7 @@ class AttachmentController(Controller):
         "/{attachment_id:str}",
         name="attachments_download",
         operation_id="attachments_download",
+        security=AUTH_SAFE,
         summary="Download an attachment",
         media_type="application/octet-stream",
         responses={

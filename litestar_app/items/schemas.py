@@ -20,7 +20,8 @@ from msgspec import UNSET, Meta, UnsetType
 if TYPE_CHECKING:
     from items.models import Attachment, Item
 
-PRICE_PATTERN = r"^-?\d{1,8}(\.\d{1,2})?$"
+# ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
+PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000

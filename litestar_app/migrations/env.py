@@ -8,6 +8,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
 # Import every feature's models so their tables are in the metadata autogenerate compares.
+import chat.models  # noqa: F401
 import items.models  # noqa: F401
 import users.models  # noqa: F401
 

@@ -11,15 +11,14 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
-from litestar.openapi import ResponseSpec
 from litestar.params import CookieParameter, JSONBody, PathParameter
 from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemDetailsException
+from common.errors import ProblemDetailsException, problem_spec
 from config.settings import Settings
 from users import services
-from users.auth import WWW_AUTHENTICATE
+from users.auth import AUTH_SAFE, AUTH_UNSAFE, WWW_AUTHENTICATE
 from users.events import emit_user_registered
 from users.models import OutboxEmail, User
 from users.permissions import current_user, requires_auth, requires_staff
@@ -41,18 +40,14 @@ THEME_COOKIE_MAX_AGE = 31536000
 TOKEN_PATH = "/api/v1/auth/token"
 
 
-def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(
-        data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description
-    )
-
-
-P400 = _problem("Validation error.")
-P401 = _problem("Not authenticated.")
-P403 = _problem("Not allowed.")
-P404 = _problem("Not found.")
-P409 = _problem("Duplicate username or email.")
-P429 = _problem("Too many requests.")
+P400 = problem_spec(400, "Validation error.")
+P401 = problem_spec(401, "Not authenticated.")
+P403 = problem_spec(403, "Not allowed.")
+P404 = problem_spec(404, "Not found.")
+P409 = problem_spec(409, "Duplicate username or email.")
+P413 = problem_spec(413, "Body over 1 MiB.")
+P415 = problem_spec(415, "Not a JSON body.")
+P429 = problem_spec(429, "Too many requests.")
 
 
 class TokenRateLimitMiddleware(RateLimitMiddleware):
@@ -101,7 +96,7 @@ def user_private(user: User) -> UserPrivate:
     summary="Register a user",
     status_code=201,
     opt={"exclude_from_auth": True},
-    responses={400: P400, 409: P409},
+    responses={400: P400, 409: P409, 413: P413, 415: P415},
 )
 async def create_user(
     request: Request[Any, Any, Any],
@@ -122,6 +117,7 @@ async def create_user(
 @get(
     "/users/me",
     operation_id="users_me",
+    security=AUTH_SAFE,
     tags=["users"],
     summary="The current user",
     guards=[requires_auth],
@@ -135,6 +131,7 @@ async def me(user: NamedDependency[User]) -> UserPrivate:
 @get(
     "/users/me/emails",
     operation_id="users_emails",
+    security=AUTH_SAFE,
     tags=["users"],
     summary="Emails sent to the current user",
     guards=[requires_auth],
@@ -171,13 +168,14 @@ async def _get_user(db: AsyncSession, user_id: str) -> User:
     "/users/{user_id:str}",
     name="users_retrieve",
     operation_id="users_retrieve",
+    security=AUTH_SAFE,
     tags=["users"],
     summary="A user's public profile",
     guards=[requires_auth],
     responses={400: P400, 401: P401, 404: P404},
 )
 async def retrieve_user(
-    user_id: Annotated[str, PathParameter()], db_session: NamedDependency[AsyncSession]
+    user_id: Annotated[str, PathParameter(format="uuid")], db_session: NamedDependency[AsyncSession]
 ) -> UserPublic:
     """Anyone authenticated may read a user's public profile."""
     user = await _get_user(db_session, user_id)
@@ -187,13 +185,14 @@ async def retrieve_user(
 @delete(
     "/users/{user_id:str}",
     operation_id="users_destroy",
+    security=AUTH_UNSAFE,
     tags=["users"],
     summary="Delete a user (staff only)",
     guards=[requires_staff],
     responses={400: P400, 401: P401, 403: P403, 404: P404},
 )
 async def destroy_user(
-    user_id: Annotated[str, PathParameter()], db_session: NamedDependency[AsyncSession]
+    user_id: Annotated[str, PathParameter(format="uuid")], db_session: NamedDependency[AsyncSession]
 ) -> None:
     """Staff only; 204 with an empty body."""
     await services.delete_user(db_session, await _get_user(db_session, user_id))
@@ -205,7 +204,7 @@ async def destroy_user(
     tags=["auth"],
     summary="Issue an access token",
     status_code=200,
-    responses={400: P400, 401: P401, 429: P429},
+    responses={400: P400, 401: P401, 413: P413, 415: P415, 429: P429},
 )
 async def issue_token(
     data: JSONBody[TokenRequest], state: State, db_session: NamedDependency[AsyncSession]
@@ -249,7 +248,7 @@ async def get_preferences(
     operation_id="preferences_update",
     tags=["preferences"],
     summary="Set the preference cookie",
-    responses={400: P400},
+    responses={400: P400, 413: P413, 415: P415},
 )
 async def put_preferences(data: JSONBody[Preferences], state: State) -> Response[Preferences]:
     """Set the ``theme`` cookie. No authentication: the cookie is not a credential, so CSRF

@@ -29,6 +29,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlche
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
 from users import services
 
@@ -53,6 +54,21 @@ AUTH_EXCLUDE: Final = [
     "^/api/v1/preferences",
 ]
 """Paths the middleware skips (public endpoints; /auth/* reads the session itself)."""
+
+# --- OpenAPI: how this middleware's two ways in are documented (the contract's schemes)
+
+SECURITY_SCHEMES: Final[dict[str, SecurityScheme | Reference]] = {
+    "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+    "sessionCookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="sessionid"),
+    "csrfHeader": SecurityScheme(type="apiKey", security_scheme_in="header", name="X-CSRFToken"),
+}
+AUTH_SAFE: Final[list[SecurityRequirement]] = [{"bearerAuth": []}, {"sessionCookie": []}]
+"""``security=`` of a safe route: a bearer token or the session cookie."""
+AUTH_UNSAFE: Final[list[SecurityRequirement]] = [
+    {"bearerAuth": []},
+    {"sessionCookie": [], "csrfHeader": []},
+]
+"""``security=`` of an unsafe route: a session also needs the CSRF header."""
 
 
 @dataclass(frozen=True, slots=True)

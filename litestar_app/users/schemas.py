@@ -22,6 +22,14 @@ _EMAIL = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 Theme = Literal["light", "dark"]
 
 
+def _documented(**constraints: object) -> msgspec.Meta:
+    """Constraints shown in OpenAPI only: the handler checks them, so it can report all at once."""
+    return msgspec.Meta(extra_json_schema={"extra": constraints})
+
+
+_FormText = Annotated[str, _documented(min_length=1, pattern=_NO_NUL)]
+
+
 class UserCreate(msgspec.Struct):
     """Registration input: username, email, password (write-only)."""
 
@@ -94,14 +102,14 @@ class SessionUser(msgspec.Struct):
 class LoginForm(msgspec.Struct):
     """Form fields of the session login.
 
-    Defaults instead of required fields: the handler reports every missing or empty field
-    at once (msgspec stops at the first); the OpenAPI body still lists them as required
-    (``LOGIN_FORM_REQUIRED``).
+    Defaults instead of required fields: the handler reports every missing, empty or NUL
+    field at once (msgspec stops at the first); the OpenAPI body still lists them as
+    required (``LOGIN_FORM_REQUIRED``) with the constraints the handler checks (``_FormText``).
     """
 
-    username: str = ""
-    password: str = ""
-    csrfmiddlewaretoken: str = ""
+    username: _FormText = ""
+    password: _FormText = ""
+    csrfmiddlewaretoken: Annotated[str, _documented(pattern=_NO_NUL)] = ""
     """The CSRF token as a form field (alternative to the ``X-CSRFToken`` header)."""
 
 

@@ -18,14 +18,20 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
-from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemDetailsException
+from common.errors import ProblemDetailsException, problem_spec
 from users import services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
+
+# OpenAPI security of the session routes: they check the cookie/CSRF themselves (the auth
+# middleware skips /auth/*).
+CSRF_ONLY: list[SecurityRequirement] = [{"csrfHeader": []}]
+SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
+SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
 
 LOGIN_FORM = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
@@ -39,16 +45,10 @@ LOGIN_FORM = """<!doctype html>
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(
-        data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description
-    )
-
-
-P400 = _problem("Missing form field.")
-P401 = _problem("Not logged in / wrong credentials.")
-P403 = _problem("Missing or wrong CSRF token.")
-P415 = _problem("Not a form body.")
+P400 = problem_spec(400, "Missing form field.")
+P401 = problem_spec(401, "Not logged in / wrong credentials.")
+P403 = problem_spec(403, "Missing or wrong CSRF token.")
+P415 = problem_spec(415, "Not a form body.")
 
 
 def csrf_cookie(value: str) -> Cookie:
@@ -82,6 +82,7 @@ async def login_form(request: Request[Any, Any, Any]) -> Response[str]:
 @post(
     "/auth/login",
     operation_id="session_login",
+    security=CSRF_ONLY,
     tags=["session"],
     summary="Log in with a form (session cookie)",
     status_code=200,
@@ -110,6 +111,11 @@ async def login(
         {"key": name, "source": "body", "message": "This field is required."}
         for name, value in fields.items()
         if not value
+    ] + [
+        # PostgreSQL refuses NUL in text; Django's form fields reject it the same way.
+        {"key": name, "source": "body", "message": "Null characters are not allowed."}
+        for name, value in fields.items()
+        if "\x00" in value
     ]
     if errors:
         raise ValidationException("Missing form fields.", extra=errors)
@@ -126,6 +132,7 @@ async def login(
 @get(
     "/auth/whoami",
     operation_id="session_whoami",
+    security=SESSION_SAFE,
     tags=["session"],
     summary="The logged-in session user",
     responses={401: P401},
@@ -145,6 +152,7 @@ async def whoami(
 @post(
     "/auth/logout",
     operation_id="session_logout",
+    security=SESSION_UNSAFE,
     tags=["session"],
     summary="Log out (delete the session)",
     status_code=204,

@@ -1,0 +1,1 @@
+"""Fault suite (make chaos): private PostgreSQL/Redis outages and shutdown."""

@@ -1,0 +1,207 @@
+"""Hardening: production settings are validated, security headers are on every response,
+and no 5xx ever carries a stack trace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.accounts import Account, new_account
+from harness.items import ITEMS, create_item
+from harness.paths import app_dir, app_python
+from harness.problem import assert_no_leak, assert_problem, assert_security_headers, media_type
+from harness.servers import base_environment, run_in_app
+
+#: A production environment both apps must accept.
+PRODUCTION_ENV = {
+    "APP_ENV": "production",
+    "DEBUG": "0",
+    "SECRET_KEY": "Zk8#prod-only-secret-with-enough-entropy-0123456789-abcdefXYZ",
+    "ALLOWED_HOSTS": "api.example.com",
+    "CORS_ORIGINS": "https://app.example.com",
+    "ENABLE_TEST_ROUTES": "0",
+    "REDIS_URL": "",
+}
+#: One unsafe change each; every one must stop the app from starting.
+UNSAFE: dict[str, dict[str, str | None]] = {
+    "debug-on": {"DEBUG": "1"},
+    "default-secret": {"SECRET_KEY": None},
+    "short-secret": {"SECRET_KEY": "too-short"},
+    "wildcard-hosts": {"ALLOWED_HOSTS": "*"},
+    "wildcard-cors": {"CORS_ORIGINS": "*"},
+    "test-routes-on": {"ENABLE_TEST_ROUTES": "1"},
+}
+#: Importing the ASGI module is what starting the server does first (both apps build their
+#: application object at import time).
+IMPORT_APP = "import config.asgi"
+#: Loads the settings the way the server does, once per JSON env given on stdin; prints one
+#: line per case: "refused <message>" or "started". (One process for all cases: fast.)
+LOAD_SETTINGS = """
+import json, os, sys, importlib
+for line in sys.stdin:
+    env = json.loads(line)
+    for key in list(os.environ):
+        if key not in env:
+            del os.environ[key]
+    os.environ.update(env)
+    sys.modules.pop("config.settings", None)
+    try:
+        module = importlib.import_module("config.settings")
+        if hasattr(module, "Settings"):
+            module.Settings.from_env()
+    except Exception as exc:
+        print("refused", str(exc).replace("\\n", " "), flush=True)
+    else:
+        print("started", flush=True)
+"""
+SECURITY_HEADER_NAMES = (
+    "x-content-type-options",
+    "referrer-policy",
+    "x-frame-options",
+    "strict-transport-security",
+    "content-security-policy",
+)
+
+
+def _env(tmp_path: Any, overrides: dict[str, str | None]) -> dict[str, str]:
+    env = base_environment() | PRODUCTION_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path}/h.db"}
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def _import_app(framework: str, env: dict[str, str]) -> tuple[int, str]:
+    result = run_in_app(framework, [str(app_python(framework)), "-c", IMPORT_APP], env, 120)
+    return result.returncode, result.stdout
+
+
+@pytest.mark.concept("hardening", "app-config")
+def test_production_settings_start(framework: str, tmp_path: Any) -> None:
+    code, out = _import_app(framework, _env(tmp_path, {}))
+    assert code == 0, out[-2000:]
+
+
+@pytest.mark.concept("hardening", "app-config")
+def test_unsafe_production_settings_refuse_to_start(framework: str, tmp_path: Any) -> None:
+    cases: dict[str, dict[str, str | None]] = {"safe": {}, **UNSAFE}
+    stdin = "".join(json.dumps(_env(tmp_path, o)) + "\n" for o in cases.values())
+    proc = subprocess.run(
+        [str(app_python(framework)), "-c", LOAD_SETTINGS],
+        cwd=app_dir(framework),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(cases), proc.stdout + proc.stderr[-2000:]
+    outcome = dict(zip(cases, lines, strict=True))
+    assert outcome["safe"] == "started", outcome
+    started = [
+        name
+        for name in UNSAFE
+        if not (outcome[name].startswith("refused") and "unsafe production" in outcome[name])
+    ]
+    assert not started, f"started anyway: {started}; {outcome}"
+
+
+@pytest.mark.concept("hardening")
+def test_django_check_deploy_is_clean(tmp_path: Any) -> None:
+    env = _env(tmp_path, {})
+    python = str(app_python("django"))
+    security = run_in_app(
+        "django",
+        [python, "manage.py", "check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
+        env,
+    )
+    assert security.returncode == 0, security.stdout[-3000:]
+    assert "no issues" in security.stdout, security.stdout[-3000:]
+    everything = run_in_app(
+        "django", [python, "manage.py", "check", "--deploy", "--fail-level", "ERROR"], env
+    )
+    assert everything.returncode == 0, everything.stdout[-3000:]
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _sample(client: httpx.Client, who: Account) -> list[httpx.Response]:
+    """One response of every kind: 2xx/3xx/4xx/5xx, JSON, HTML, static, docs, HEAD/OPTIONS."""
+    item = create_item(client, who, name="headers", price="1.00")
+    path = f"{ITEMS}/{item['id']}"
+    doomed = create_item(client, who, name="doomed", price="1.00")
+    json_ct = who.headers | {"Content-Type": "application/json"}
+    return [
+        client.get("/health"),
+        client.head("/health"),
+        client.options(ITEMS),
+        client.get(ITEMS, headers=who.headers),
+        client.post(ITEMS, json={"name": "h", "price": "1.00"}, headers=who.headers),
+        client.patch(path, json={"name": "h2"}, headers=who.headers),
+        client.delete(f"{ITEMS}/{doomed['id']}", headers=who.headers),
+        client.post(ITEMS, content=b"{", headers=json_ct),
+        client.get(ITEMS),
+        client.get(f"{ITEMS}/00000000-0000-4000-8000-000000000000", headers=who.headers),
+        client.put(ITEMS, json={}, headers=who.headers),
+        client.post(ITEMS, content=b"x", headers=who.headers | {"Content-Type": "text/plain"}),
+        client.post(ITEMS, json={"d": "x" * (1024 * 1024 + 1)}, headers=who.headers),
+        client.get("/_test/error"),
+        client.get("/auth/login"),
+        client.get("/items"),
+        client.get("/static/items.css"),
+        client.get("/api/schema/openapi.json"),
+        client.get("/no/such/page"),
+    ]
+
+
+@pytest.mark.concept("hardening", "middleware")
+def test_security_headers_on_every_response(client: httpx.Client, alice: Account) -> None:
+    responses = _sample(client, alice)
+    statuses = sorted({r.status_code for r in responses})
+    assert {200, 201, 204, 400, 401, 404, 405, 413, 415, 500} <= set(statuses), statuses
+    for resp in responses:
+        assert_security_headers(resp)
+
+
+@pytest.mark.concept("hardening", "middleware")
+def test_same_security_headers_on_both(clients: dict[str, httpx.Client]) -> None:
+    seen: dict[str, list[tuple[int, dict[str, str | None]]]] = {}
+    for fw, c in clients.items():
+        who = new_account(c, "hdr")
+        seen[fw] = [
+            (
+                r.status_code,
+                {h: r.headers.get(h) for h in SECURITY_HEADER_NAMES},
+            )
+            for r in _sample(c, who)
+        ]
+    first, *rest = seen.values()
+    for other in rest:
+        assert other == first
+
+
+# --------------------------------------------------------------------------- 5xx
+
+
+@pytest.mark.concept("hardening", "exception-handlers")
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_no_stack_trace_in_any_5xx(client: httpx.Client, method: str, accept: str) -> None:
+    resp = client.request(method, "/_test/error", headers={"Accept": accept})
+    if resp.status_code == 405:  # the forced error is a GET route
+        assert_problem(resp, 405)
+        return
+    assert resp.status_code == 500
+    assert media_type(resp) == "application/problem+json"
+    assert_no_leak(resp)
+    for marker in ("Traceback", 'File "', "line ", sys.prefix, "site-packages", "Exception"):
+        assert marker not in resp.text, f"5xx body leaks {marker!r}: {resp.text[:300]!r}"

@@ -1,0 +1,210 @@
+"""Websocket consumers: the JSON echo and the chat room.
+
+Channels consumers (``AsyncJsonWebsocketConsumer``) routed by ``chat.routing``. Both share
+one frame reader: frames over ``WS_MAX_MESSAGE_BYTES`` close with 1009, binary frames and
+text that is not JSON get a ``malformed_json`` error frame, and the connection stays usable.
+
+The chat consumer authenticates with a single-use ticket and refuses (closes before accept,
+which the server answers with HTTP 403) a bad ticket or an unknown room. A valid frame is
+persisted, then sent to the room's group on the channel layer, which delivers it to every
+member on every process (sender included) as ``{"type": "chat.message"}``.
+"""
+
+import asyncio
+import json
+import logging
+import math
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+from redis.exceptions import RedisError
+
+from chat.models import Room
+from chat.schemas import ROOM_NAME, ChatFrameSerializer, MessageSerializer
+from chat.services import ChatService, consume_ticket
+from common.errors import NotFoundError
+from users.models import User
+
+logger = logging.getLogger("chat")
+
+CLOSE_MESSAGE_TOO_BIG = 1009
+# Broadcasts queued for one connection whose client does not read; more are dropped for it
+# alone, so a slow reader never holds up the room (nor grows memory without bound).
+SEND_BACKLOG = 100
+# What a failing channel layer raises: Redis errors, a dead socket, or our own timeout.
+BROADCAST_ERRORS = (TimeoutError, OSError, RedisError)
+
+
+def _no_constants(name: str) -> Any:
+    # Python's json accepts NaN and Infinity, which are not JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to inf, which has no JSON form
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def room_group(room_name: str) -> str:
+    """The channel-layer group of a room (prefixed: one Redis can serve many deployments)."""
+    return f"{settings.CHANNELS_PREFIX}.room.{room_name}"
+
+
+class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
+    """Reads frames for both endpoints: size limit, strict JSON, error frames."""
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        # The limit is in UTF-8 bytes, as the frame came over the wire.
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.WS_MAX_MESSAGE_BYTES:
+            await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+            return
+        if text_data is None:
+            await self.send_error("malformed_json", "Frames must be JSON text, not binary.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:  # json.JSONDecodeError included
+            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def send_error(self, code: str, detail: str) -> None:
+        """An error frame; the connection stays open."""
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return json.loads(text_data, parse_constant=_no_constants, parse_float=_finite_float)
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        # Compact and UTF-8 (not \\u escapes), as the Litestar twin's msgspec encoder writes.
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class EchoConsumer(JsonFrameConsumer):
+    """``/ws/echo``: every JSON value comes back as one frame (no authentication)."""
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.send_json(content)
+
+
+class ChatConsumer(JsonFrameConsumer):
+    """``/ws/chat/<room>?ticket=...``: post to a room and receive everything posted to it."""
+
+    user: User
+    room: Room
+    group_name: str = ""
+    outbox: asyncio.Queue[dict[str, Any]]
+    writer: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        ticket = query.get("ticket", [""])[0]
+        room_name = self.scope["url_route"]["kwargs"]["room"]
+        opened = await database_sync_to_async(self.authorize)(ticket, room_name)
+        if opened is None:
+            await self.close()  # before accept: the handshake is answered 403
+            return
+        self.user, self.room = opened
+        self.group_name = room_group(self.room.name)
+        try:
+            async with asyncio.timeout(settings.WS_BROADCAST_TIMEOUT):
+                await self.channel_layer.group_add(self.group_name, self.channel_name)
+        except BROADCAST_ERRORS:
+            logger.warning("chat: joining %s failed", self.group_name, exc_info=True)
+            self.group_name = ""
+            await self.close()
+            return
+        self.outbox = asyncio.Queue(maxsize=SEND_BACKLOG)
+        self.writer = asyncio.create_task(self.write_outbox())
+        await self.accept()
+
+    def authorize(self, ticket: str, room_name: str) -> tuple[User, Room] | None:
+        """The ticket's user and the room, or None (the ticket is used up either way)."""
+        user = consume_ticket(ticket)
+        if user is None or not ROOM_NAME.fullmatch(room_name):
+            return None
+        try:
+            return user, ChatService(user).get_room(room_name)
+        except NotFoundError:
+            return None
+
+    async def disconnect(self, code: int) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+        if self.group_name:
+            try:
+                async with asyncio.timeout(settings.WS_BROADCAST_TIMEOUT):
+                    await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            except BROADCAST_ERRORS:
+                logger.warning("chat: leaving %s failed", self.group_name, exc_info=True)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_error("malformed_json", 'A chat frame is a JSON object {"body": ...}.')
+            return
+        frame = ChatFrameSerializer(data=content)
+        if not frame.is_valid():
+            detail = "; ".join(
+                f"{field}: {' '.join(str(error) for error in errors)}"
+                for field, errors in frame.errors.items()
+            )
+            await self.send_error("invalid_message", detail)
+            return
+        try:
+            message = await database_sync_to_async(self.persist)(frame.validated_data["body"])
+        except DatabaseError:
+            logger.warning("chat: storing a message failed", exc_info=True)
+            await self.send_error("unavailable", "The message could not be stored; try again.")
+            return
+        try:
+            # Bounded: while Redis is down the layer would retry (and wait) for much longer.
+            async with asyncio.timeout(settings.WS_BROADCAST_TIMEOUT):
+                await self.channel_layer.group_send(
+                    self.group_name, {"type": "chat.message", "message": message}
+                )
+        except BROADCAST_ERRORS:
+            logger.warning("chat: broadcast to %s failed", self.group_name, exc_info=True)
+            await self.discard(message["id"])
+            await self.send_error("unavailable", "The message could not be delivered; try again.")
+
+    def persist(self, body: str) -> dict[str, Any]:
+        """Store the message and render it as the broadcast (and history) object."""
+        message = ChatService(self.user).post_message(self.room, body)
+        return dict(MessageSerializer(message).data)
+
+    async def discard(self, message_id: int) -> None:
+        try:
+            await database_sync_to_async(ChatService(self.user).discard_message)(message_id)
+        except DatabaseError:
+            logger.warning("chat: discarding message %s failed", message_id, exc_info=True)
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        """A broadcast from the group (any process): queue it for this client."""
+        try:
+            self.outbox.put_nowait(event["message"])
+        except asyncio.QueueFull:
+            logger.info("chat: dropped a message for a slow client in %s", self.group_name)
+
+    async def write_outbox(self) -> None:
+        """Send queued broadcasts in order; a client that stops reading only stalls this task."""
+        while True:
+            message = await self.outbox.get()
+            try:
+                await self.send_json(message)
+            except Exception:  # the client went away mid-send: disconnect() cleans up
+                logger.debug("chat: send to a closed socket", exc_info=True)
+                return

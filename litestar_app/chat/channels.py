@@ -1,0 +1,176 @@
+"""Pub/sub for chat: a ``ChannelsPlugin`` whose Redis listener is supervised.
+
+``channels_plugin(settings)`` builds the ``ChannelsPlugin`` the broadcast goes through:
+``MemoryChannelsBackend`` in embedded mode, ``RedisChannelsPubSubBackend`` when
+``REDIS_URL`` is set (every process of the app then sees every message).
+
+Litestar's Redis pub/sub backend reads with one background task (the plugin's
+``_sub_worker``); when the Redis connection drops, that task dies with the error and is
+never restarted, so subscribers stop receiving for good. ``SupervisedChannelsPlugin`` runs
+a small supervisor next to it: it notices the dead task, waits until Redis answers PING,
+restarts the task (redis-py re-subscribes the pub/sub connection's channels when it
+reconnects) and reconciles the Redis subscriptions with the plugin's subscribers. Existing
+websocket connections keep their subscriber and receive again without reconnecting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+    from litestar.channels.subscriber import Subscriber
+
+    from config.settings import Settings
+
+logger = logging.getLogger("chat")
+
+REDIS_TIMEOUT = 1.0
+"""Seconds; connecting to or talking to a dead Redis fails fast."""
+SUPERVISE_INTERVAL = 0.5
+"""Seconds between two looks at the listener task."""
+SUBSCRIBER_MAX_BACKLOG = 100
+"""Broadcasts queued per connection; a client that does not read loses the oldest ones
+(``dropleft``) instead of holding up the room."""
+
+
+class SupervisedChannelsPlugin(ChannelsPlugin):
+    """``ChannelsPlugin`` whose Redis listener is restarted after an outage."""
+
+    def __init__(
+        self, backend: RedisChannelsPubSubBackend | MemoryChannelsBackend, **kwargs: Any
+    ) -> None:
+        super().__init__(backend, **kwargs)
+        self._supervisor: asyncio.Task[None] | None = None
+
+    @property
+    def listening(self) -> bool:
+        """Is this process receiving from the backend (the listener task alive)?
+
+        Right after an outage Redis may accept a publish before this process has
+        re-subscribed; such a message would reach nobody here, so senders check this first.
+        """
+        return self._sub_task is not None and not self._sub_task.done()
+
+    async def subscribe(
+        self, channels: str | Iterable[str], history: int | None = None
+    ) -> Subscriber:
+        """As ``ChannelsPlugin.subscribe``, but a failed backend subscribe leaves no trace.
+
+        Upstream registers the subscriber before subscribing the backend; if Redis is down
+        the call fails and the orphan would keep the channel "subscribed" in the plugin's
+        books. Here the subscriber is registered, and removed again on failure.
+        """
+        names = [channels] if isinstance(channels, str) else list(channels)
+        subscriber = await super().subscribe([])  # a bare subscriber with our backlog policy
+        first = [name for name in names if not self._channels.get(name)]
+        for name in names:
+            self._channels.setdefault(name, set()).add(subscriber)
+        try:
+            if first:
+                await self._backend.subscribe(first)
+        except BaseException:
+            for name in names:
+                self._channels[name].discard(subscriber)
+            raise
+        return subscriber
+
+    async def unsubscribe(
+        self, subscriber: Subscriber, channels: str | Iterable[str] | None = None
+    ) -> None:
+        """As upstream; a Redis error is logged (the supervisor drops the stale channel)."""
+        try:
+            await super().unsubscribe(subscriber, channels)
+        except Exception as exc:
+            logger.warning("channels unsubscribe failed: %r", exc)
+
+    async def __aenter__(self) -> ChannelsPlugin:
+        await super().__aenter__()
+        if isinstance(self._backend, RedisChannelsPubSubBackend):
+            self._supervisor = asyncio.create_task(self._supervise(), name="channels-supervisor")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        with suppress(Exception):  # shutting down with Redis gone must not fail
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+        if isinstance(self._backend, RedisChannelsPubSubBackend):
+            await self._backend._redis.aclose()
+
+    async def _supervise(self) -> None:
+        """Forever: restart a dead listener once Redis answers; keep subscriptions in sync."""
+        while True:
+            await asyncio.sleep(SUPERVISE_INTERVAL)
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT * 2):
+                    await self._check()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis still down: try again next time
+                logger.debug("channels supervisor: redis unavailable: %r", exc)
+
+    async def _check(self) -> None:
+        assert isinstance(self._backend, RedisChannelsPubSubBackend)
+        task = self._sub_task
+        if task is None or task.done():
+            if task is not None and not task.cancelled() and task.exception() is not None:
+                logger.warning("channels listener died: %r", task.exception())
+            self._sub_task = None
+            await self._backend._redis.ping()  # raises while Redis is down
+            # The pub/sub connection reconnects on its next read and re-subscribes.
+            self._sub_task = asyncio.create_task(self._sub_worker())
+            logger.warning("channels listener restarted")
+        await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Subscribe Redis to every channel with subscribers here, and only to those."""
+        assert isinstance(self._backend, RedisChannelsPubSubBackend)
+        pubsub = self._backend._pub_sub
+        wanted = {name for name, subscribers in self._channels.items() if subscribers}
+        current = {
+            key.decode() if isinstance(key, bytes) else str(key)
+            for key in pubsub.channels.keys() - pubsub.pending_unsubscribe_channels
+        }
+        if missing := wanted - current:
+            await self._backend.subscribe(missing)
+        if stale := current - wanted:
+            await self._backend.unsubscribe(stale)
+
+
+def channels_plugin(settings: Settings) -> SupervisedChannelsPlugin:
+    """The app's pub/sub: in memory (embedded) or Redis (every process of the app)."""
+    backend: RedisChannelsPubSubBackend | MemoryChannelsBackend
+    if settings.redis_url:
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
+        backend = RedisChannelsPubSubBackend(redis=redis)
+    else:
+        backend = MemoryChannelsBackend()
+    return SupervisedChannelsPlugin(
+        backend,
+        arbitrary_channels_allowed=True,  # one channel per room, created on first join
+        subscriber_max_backlog=SUBSCRIBER_MAX_BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )

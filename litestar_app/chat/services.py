@@ -1,0 +1,236 @@
+"""Chat business rules: rooms, history, posting, and single-use websocket tickets.
+
+``ChatService`` is an advanced-alchemy ``SQLAlchemyAsyncRepositoryService`` over rooms with
+an inner message repository, built for one caller (``user``) like ``ItemService``; it is
+built per HTTP request (the request's session) or per websocket frame (a short session of
+its own) and raises the domain errors of ``common.errors``.
+
+Tickets live in a ``TicketStore`` on the app state (``ChatPlugin`` creates it): Redis when
+``REDIS_URL`` is set, so every process of the app accepts a ticket issued by any other
+(consumed atomically with ``GETDEL``), else process memory (embedded mode is one process).
+A message is broadcast with ``publish_message`` through the ``ChannelsPlugin``, bounded
+by ``WS_BROADCAST_TIMEOUT`` so a dead Redis is an error, not a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from uuid import UUID
+
+import msgspec
+from advanced_alchemy.filters import LimitOffset as LimitOffsetFilter
+from advanced_alchemy.filters import OrderBy
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chat.channels import SupervisedChannelsPlugin
+from chat.models import Message, Room
+from chat.schemas import MessageRead, TicketRead
+from common.errors import ConflictError, DomainError, NotFoundError
+from users.models import User
+from users.services import get_active_user
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from common.pagination import LimitOffset
+
+logger = logging.getLogger("chat")
+
+TICKET_BYTES = 32
+# What ``new_ticket`` produces (token_urlsafe); anything else is refused without a lookup.
+_TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+class ServiceUnavailableError(DomainError):
+    """A backing service (Redis) did not answer; the request may be retried."""
+
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+    detail = "A backing service is unavailable; try again shortly."
+
+
+def room_channel(prefix: str, room_name: str) -> str:
+    """The pub/sub channel of a room (prefixed: one Redis can serve many deployments)."""
+    return f"{prefix}.room.{room_name}"
+
+
+class ChatService(SQLAlchemyAsyncRepositoryService[Room]):
+    """Every rule about rooms and messages, for one caller."""
+
+    class Repository(SQLAlchemyAsyncRepository[Room]):
+        model_type = Room
+
+    class MessageRepository(SQLAlchemyAsyncRepository[Message]):
+        model_type = Message
+
+    repository_type = Repository
+
+    def __init__(self, session: AsyncSession, *, user: User, **repo_kwargs: Any) -> None:
+        super().__init__(session=session, **repo_kwargs)
+        self.user = user
+        self.messages = self.MessageRepository(session=session)
+
+    # --- queries ------------------------------------------------------------------------
+
+    async def list_rooms(self, page: LimitOffset) -> tuple[list[Room], int]:
+        """One page of rooms by name, and the total."""
+        rooms, total = await self.repository.get_many_and_count(
+            OrderBy(field_name="name", sort_order="asc"),
+            LimitOffsetFilter(limit=page.limit, offset=page.offset),
+            # Two queries: the window-function count has no row to ride on past the last page.
+            count_with_window_function=False,
+        )
+        return list(rooms), total
+
+    async def get_room(self, name: str) -> Room:
+        room = await self.repository.get_one_or_none(Room.name == name)
+        if room is None:
+            raise NotFoundError("Room not found.")
+        return room
+
+    async def list_messages(
+        self, room_name: str, page: LimitOffset
+    ) -> tuple[list[MessageRead], int]:
+        """One page of a room's history, oldest first, ties broken by id."""
+        room = await self.get_room(room_name)
+        session = self.repository.session
+        total = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.room_id == room.id)
+        )
+        rows = await session.execute(
+            select(Message, User.username)
+            .join(User, Message.user_id == User.id)
+            .where(Message.room_id == room.id)
+            .order_by(Message.created_at, Message.id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        items = [
+            MessageRead.from_model(message, room=room.name, user=username)
+            for message, username in rows.tuples()
+        ]
+        return items, total or 0
+
+    # --- commands -----------------------------------------------------------------------
+
+    async def create_room(self, name: str) -> Room:
+        """A new room; a taken name is a conflict (also under a race: the unique index)."""
+        if await self.repository.exists(Room.name == name):
+            raise ConflictError("A room with this name already exists.")
+        return await self.repository.add(Room(name=name))
+
+    async def post_message(self, room: Room, body: str) -> MessageRead:
+        """Persist a message by the caller (before it is broadcast), committed."""
+        message = await self.messages.add(
+            Message(room_id=room.id, user_id=self.user.id, body=body), auto_commit=True
+        )
+        return MessageRead.from_model(message, room=room.name, user=self.user.username)
+
+    async def discard_message(self, message_id: int) -> None:
+        """Delete a message whose broadcast failed: history only keeps what was delivered."""
+        await self.messages.delete(message_id, auto_commit=True)
+
+
+async def publish_message(
+    channels: SupervisedChannelsPlugin, channel: str, message: MessageRead, timeout: float
+) -> None:
+    """Publish ``message`` to ``channel`` on every process; ``ServiceUnavailableError`` on failure.
+
+    ``wait_published`` (not ``publish``, which queues and returns at once) so a failure is
+    seen here; the timeout turns a hanging Redis into the same error.
+    """
+    if not channels.listening:  # Redis is (or just was) down: this process would not hear it
+        raise ServiceUnavailableError()
+    try:
+        async with asyncio.timeout(timeout):
+            await channels.wait_published(msgspec.json.encode(message), [channel])
+    except Exception as exc:  # any backend failure (refused, reset, timeout)
+        logger.warning("chat publish to %s failed: %r", channel, exc)
+        raise ServiceUnavailableError() from exc
+
+
+# --- tickets ----------------------------------------------------------------------------
+
+
+@runtime_checkable  # Litestar validates injected dependencies against their annotation
+class TicketStore(Protocol):
+    """Where single-use websocket tickets live between ``issue`` and ``consume``."""
+
+    async def issue(self, user_id: UUID, ttl: int) -> str: ...
+
+    async def consume(self, ticket: str) -> UUID | None: ...
+
+
+def new_ticket() -> str:
+    return secrets.token_urlsafe(TICKET_BYTES)
+
+
+class MemoryTicketStore:
+    """Tickets in process memory (embedded mode: one process)."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, tuple[UUID, float]] = {}
+
+    async def issue(self, user_id: UUID, ttl: int) -> str:
+        now = time.monotonic()
+        # Forget expired tickets so the dict cannot grow without bound.
+        self._tickets = {t: v for t, v in self._tickets.items() if v[1] > now}
+        ticket = new_ticket()
+        self._tickets[ticket] = (user_id, now + ttl)
+        return ticket
+
+    async def consume(self, ticket: str) -> UUID | None:
+        # pop() is the single use: no await between the lookup and the removal.
+        user_id, expires = self._tickets.pop(ticket, (None, 0.0))
+        return user_id if user_id is not None and expires > time.monotonic() else None
+
+
+class RedisTicketStore:
+    """Tickets in Redis (``SET ... EX``, consumed with ``GETDEL``): any process may consume one."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def _key(self, ticket: str) -> str:
+        return f"{self.prefix}:ticket:{ticket}"
+
+    async def issue(self, user_id: UUID, ttl: int) -> str:
+        ticket = new_ticket()
+        try:
+            await self.redis.set(self._key(ticket), str(user_id), ex=ttl)
+        except (RedisError, OSError) as exc:  # 503 problem, not a 500
+            raise ServiceUnavailableError() from exc
+        return ticket
+
+    async def consume(self, ticket: str) -> UUID | None:
+        try:
+            raw = await self.redis.getdel(self._key(ticket))  # atomic: one consumer gets it
+        except (RedisError, OSError) as exc:  # Redis down: the connection is refused
+            logger.warning("chat ticket lookup failed: %r", exc)
+            return None
+        if raw is None:
+            return None
+        return UUID(raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+async def issue_ticket(store: TicketStore, user: User, ttl: int) -> TicketRead:
+    """A new single-use ticket bound to ``user``, valid for ``ttl`` (``WS_TICKET_TTL``) seconds."""
+    return TicketRead(ticket=await store.issue(user.id, ttl), expires_in=ttl)
+
+
+async def consume_ticket(session: AsyncSession, store: TicketStore, ticket: str) -> User | None:
+    """The active user a ticket was issued to, or None; a ticket works exactly once."""
+    if not _TICKET_SHAPE.fullmatch(ticket):
+        return None
+    user_id = await store.consume(ticket)
+    return None if user_id is None else await get_active_user(session, user_id)

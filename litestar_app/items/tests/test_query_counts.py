@@ -1,0 +1,165 @@
+"""Query-count guards: every list endpoint costs the same number of queries at any page size.
+
+A counter, not a timer: an N+1 (one query per row, e.g. a lazy relationship loaded while
+rendering) makes the count grow with the rows on the page. A ``before_cursor_execute``
+listener on the app's engine counts each statement one request sends to the database
+(relationships are ``lazy="raise"``, so an accidental lazy load fails loudly instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from config.settings import Settings
+from items.models import Attachment, Item
+from users.models import OutboxEmail, User
+
+ClientFor = Callable[[User], Any]
+
+# Bearer user lookup + COUNT(*) + the page. A change here is a deliberate decision.
+ITEMS_LIST_QUERIES = 3
+# Bearer user lookup + the item (visibility) + its attachments.
+ATTACHMENTS_LIST_QUERIES = 3
+# Bearer user lookup + the emails.
+EMAILS_LIST_QUERIES = 2
+
+
+def insert(settings: Settings, rows: list[Any]) -> None:
+    """Add ORM rows straight through a throwaway engine (no HTTP, no counting)."""
+
+    async def run() -> None:
+        engine = create_async_engine(settings.database_url)
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            db.add_all(rows)
+            await db.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def add_items(settings: Settings, owner: User, count: int) -> list[Item]:
+    items = [
+        Item(name=f"item-{n:03}", price=Decimal("1.00"), owner_id=owner.id) for n in range(count)
+    ]
+    insert(settings, list(items))
+    return items
+
+
+@contextmanager
+def counting(app: Litestar) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine executes inside the block."""
+    config = app.plugins.get(SQLAlchemyPlugin).config[0]
+    assert isinstance(config, SQLAlchemyAsyncConfig)
+    engine = config.get_engine().sync_engine
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])  # (conn, cursor, statement, parameters, context, many)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def queries_for(app_client: TestClient[Litestar], client: Any, url: str) -> int:
+    """Queries one GET runs (asserting it succeeded)."""
+    with counting(app_client.app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(statements)
+
+
+def test_items_list_queries_do_not_grow_with_page_size(
+    alice: User, client_for: ClientFor, app_client: TestClient[Litestar], settings: Settings
+) -> None:
+    add_items(settings, alice, 120)
+    client = client_for(alice)
+    queries_for(app_client, client, "/api/v1/items?limit=1")  # warm up (pool, first connect)
+
+    small = queries_for(app_client, client, "/api/v1/items?limit=20")
+    large = queries_for(app_client, client, "/api/v1/items?limit=100")
+
+    assert len(client.get("/api/v1/items?limit=100").json()["items"]) == 100
+    assert small == large == ITEMS_LIST_QUERIES
+
+
+def test_staff_list_of_everyones_items_is_constant_too(
+    alice: User,
+    bob: User,
+    staff: User,
+    client_for: ClientFor,
+    app_client: TestClient[Litestar],
+    settings: Settings,
+) -> None:
+    add_items(settings, alice, 60)
+    add_items(settings, bob, 60)
+    client = client_for(staff)
+    queries_for(app_client, client, "/api/v1/items?limit=1")
+
+    small = queries_for(app_client, client, "/api/v1/items?limit=20&ordering=-price")
+    large = queries_for(app_client, client, "/api/v1/items?limit=100&ordering=-price")
+
+    assert small == large == ITEMS_LIST_QUERIES
+
+
+def test_attachments_list_queries_do_not_grow_with_attachments(
+    alice: User, client_for: ClientFor, app_client: TestClient[Litestar], settings: Settings
+) -> None:
+    one, many = add_items(settings, alice, 2)
+    insert(
+        settings,
+        [
+            Attachment(
+                item_id=item.id,
+                filename=f"f{n}.txt",
+                content_type="text/plain",
+                size=1,
+                storage_name="x",
+            )
+            for item, count in ((one, 1), (many, 10))
+            for n in range(count)
+        ],
+    )
+    client = client_for(alice)
+    queries_for(app_client, client, f"/api/v1/items/{one.id}/attachments")
+
+    small = queries_for(app_client, client, f"/api/v1/items/{one.id}/attachments")
+    large = queries_for(app_client, client, f"/api/v1/items/{many.id}/attachments")
+
+    assert len(client.get(f"/api/v1/items/{many.id}/attachments").json()["items"]) == 10
+    assert small == large == ATTACHMENTS_LIST_QUERIES
+
+
+def test_emails_list_queries_do_not_grow_with_emails(
+    alice: User,
+    bob: User,
+    client_for: ClientFor,
+    app_client: TestClient[Litestar],
+    settings: Settings,
+) -> None:
+    insert(
+        settings,
+        [
+            OutboxEmail(user_id=user.id, to_email=user.email, subject=f"s{n}", body="b")
+            for user, count in ((alice, 1), (bob, 10))
+            for n in range(count)
+        ],
+    )
+    queries_for(app_client, client_for(alice), "/api/v1/users/me/emails")
+
+    small = queries_for(app_client, client_for(alice), "/api/v1/users/me/emails")
+    large = queries_for(app_client, client_for(bob), "/api/v1/users/me/emails")
+
+    assert small == large == EMAILS_LIST_QUERIES
