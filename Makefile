@@ -70,8 +70,12 @@ report: contract_tests/.venv/.synced ## Static HTML report from the last `make p
 readme: contract_tests/.venv/.synced ## Regenerate the README concept table from concepts.toml
 	cd contract_tests && .venv/bin/python -m report.readme
 
+# Lint and the suite's self-checks do not depend on MODE: they run in the embedded (default)
+# mode only, so `.ci/run`'s second pass (MODE=services) spends its time on the servers.
+MODE_FREE_CHECKS := $(if $(filter services,$(MODE)),,yes)
+
 .PHONY: test
-test: install lint parity selftest ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks
+test: install $(if $(MODE_FREE_CHECKS),lint) parity $(if $(MODE_FREE_CHECKS),selftest) ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks (lint + self-checks once, in the embedded mode)
 
 .PHONY: selftest
 selftest: install browser ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: per-test ``Settings`` and a ``TestClient`` factory.
+"""Shared pytest fixtures for the native (in-process) tests.
 
 Each test gets its own SQLite file under ``tmp_path``, so nothing touches ``var/``.
 """

@@ -1,8 +1,8 @@
-"""Websocket routes of the chat feature (mounted by ``config/asgi.py``).
+"""Websocket routes of the chat feature.
 
-Channels routes websockets outside the URLconf: ``ProtocolTypeRouter`` hands them to this
-``URLRouter`` (behind the Origin check). Unknown paths are refused (HTTP 403) instead of
-failing the connection with a server error.
+Channels routes websockets outside the URLconf: ``ProtocolTypeRouter`` (``config/asgi.py``)
+hands them to this ``URLRouter`` (behind the Origin check). Unknown paths are refused
+(HTTP 403) instead of failing the connection with a server error.
 """
 
 from channels.security.websocket import WebsocketDenier

@@ -1,4 +1,4 @@
-"""Parsers: DRF's JSON (the default) and multipart ones, adjusted to the contract.
+"""Parsers: request bodies decoded and limited the way the contract pins.
 
 DRF reads the raw request stream, which skips ``DATA_UPLOAD_MAX_MEMORY_SIZE``; reading
 ``HttpRequest.body`` applies it and raises ``RequestDataTooBig``, which

@@ -18,21 +18,13 @@ from rest_framework import serializers
 
 from common.pagination import LimitOffsetSerializer
 from items.models import Attachment, Item
+from users.schemas import StrictCharField
 
 # ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
 PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
-
-
-class StrictCharField(serializers.CharField):
-    """A ``CharField`` that accepts only JSON strings (no coercion of numbers or booleans)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field(

@@ -1,4 +1,4 @@
-"""Websocket routes of the chat feature (mounted by ``ChatPlugin``).
+"""Websocket routes of the chat feature.
 
 One ``Router`` layer carries what every websocket route shares: the Origin guard, the
 frame size limit (1009) and the exemption from the HTTP authentication middleware (the

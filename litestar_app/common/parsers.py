@@ -1,4 +1,4 @@
-"""Parsers: JSON body decoding, adjusted to the contract.
+"""Parsers: request bodies decoded and limited the way the contract pins.
 
 Litestar decodes a JSON body with msgspec and turns a ``msgspec.DecodeError`` into a 400;
 a body nested deeper than msgspec's recursion limit, or one that is not UTF-8, escapes as a

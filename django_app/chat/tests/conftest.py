@@ -1,4 +1,4 @@
-"""Fixtures for the chat tests: users, bearer clients, a fresh channel layer, websockets."""
+"""Fixtures for the chat tests: users, bearer clients, websockets."""
 
 from collections.abc import Callable, Iterator
 

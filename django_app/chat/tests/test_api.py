@@ -1,4 +1,4 @@
-"""The /api/v1/chat HTTP contract: rooms, history, tickets, and the chat page."""
+"""The /api/v1/chat HTTP contract: rooms, history, tickets, the chat page."""
 
 from collections.abc import Callable
 from typing import Any

@@ -1,4 +1,4 @@
-"""The websocket side: echo, chat broadcast, tickets, Origin, oversize frames, Redis failure."""
+"""The websocket protocol: echo, chat broadcast, tickets, Origin, oversize frames."""
 
 import json
 from typing import Any

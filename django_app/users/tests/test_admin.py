@@ -1,4 +1,4 @@
-"""Native tests: Django's admin at /admin/ admits active staff users only."""
+"""Native tests: the admin at /admin admits active staff users only."""
 
 from __future__ import annotations
 

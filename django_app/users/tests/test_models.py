@@ -1,4 +1,4 @@
-"""User model and manager: hashing, flags, case-insensitive uniqueness, table shape."""
+"""The User model: table shape, defaults, hashing and case-insensitive uniqueness."""
 
 import uuid
 

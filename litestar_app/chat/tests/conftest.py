@@ -1,4 +1,4 @@
-"""Fixtures for the chat tests: users created through the ORM, bearer-authenticated clients."""
+"""Fixtures for the chat tests: users, bearer clients, websockets."""
 
 from __future__ import annotations
 

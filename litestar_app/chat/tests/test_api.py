@@ -1,4 +1,4 @@
-"""The /api/v1/chat HTTP contract: rooms, history, tickets."""
+"""The /api/v1/chat HTTP contract: rooms, history, tickets, the chat page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The websocket protocol: echo, chat broadcast, tickets, Origin refusal, oversize frames."""
+"""The websocket protocol: echo, chat broadcast, tickets, Origin, oversize frames."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for the problem+json exception handlers."""
+"""Problem+json for every error: 404, 405, OPTIONS, 500, validation and API exceptions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for ``GET /health`` (and HEAD/OPTIONS on it)."""
+"""GET /health: body, headers, HEAD, and 503 when a dependency fails."""
 
 from __future__ import annotations
 

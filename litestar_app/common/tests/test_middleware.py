@@ -1,4 +1,4 @@
-"""Tests for X-Process-Time, the request-id hooks, security headers, CORS and the schema."""
+"""Middleware: X-Request-ID, X-Process-Time, security headers and CORS."""
 
 from __future__ import annotations
 

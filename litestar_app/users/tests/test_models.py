@@ -1,4 +1,4 @@
-"""Tests for the ``User`` model: table shape, defaults and case-insensitive uniqueness."""
+"""The User model: table shape, defaults, hashing and case-insensitive uniqueness."""
 
 from __future__ import annotations
 
