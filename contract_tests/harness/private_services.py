@@ -101,7 +101,6 @@ class PrivatePostgres:
         """Start (or restart) the cluster and wait until it accepts connections."""
         if self.process is not None and self.process.poll() is None:
             return
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = _as_postgres(
             [
                 str(self.bin / "postgres"),
@@ -119,15 +118,7 @@ class PrivatePostgres:
                 "max_connections=100",
             ]
         )
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self.manager.adopt(self.process)
+        self.process = self.manager.spawn(cmd, self.log_path)
         self._wait_ready()
 
     def _wait_ready(self) -> None:

@@ -52,7 +52,6 @@ class PrivateRedis:
         """Start (or restart) the server and wait until it answers PING."""
         if self.process is not None and self.process.poll() is None:
             return
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
             self.binary,
             "--bind",
@@ -69,15 +68,7 @@ class PrivateRedis:
             "--daemonize",
             "no",
         ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self.manager.adopt(self.process)
+        self.process = self.manager.spawn(cmd, self.log_path)
         self._wait_ready()
 
     def _wait_ready(self) -> None:

@@ -547,6 +547,20 @@ class ServerManager:
         if server.process is not None:
             stop_process(server.process)
 
+    def spawn(self, cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+        """Start ``cmd`` in a session of its own, output appended to ``log_path``; adopt it."""
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.adopt(proc)
+        return proc
+
     def adopt(self, proc: subprocess.Popen[bytes]) -> None:
         """Stop ``proc`` (e.g. a private redis-server) with everything else at the end."""
         with self._lock:
