@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,22 +24,15 @@ from chat.schemas import (
     TicketSerializer,
 )
 from chat.services import ChatService, issue_ticket
-from common.errors import ProblemSerializer, RequestValidationError, ValidationProblemSerializer
+from common.errors import (
+    RequestValidationError,
+    problem_responses,
+)
 from common.pagination import LimitOffset, page_body
 from common.views import ContractViewMixin
 
 TAGS = ["chat"]
 ROOM = OpenApiParameter("room", OpenApiTypes.STR, OpenApiParameter.PATH)
-
-
-def _errors(status_codes: dict[int, str]) -> dict[int, OpenApiResponse]:
-    """Document problem+json error responses."""
-    return {
-        code: OpenApiResponse(
-            ValidationProblemSerializer if code == 400 else ProblemSerializer, description=text
-        )
-        for code, text in status_codes.items()
-    }
 
 
 def parse_page(request: Request) -> LimitOffset:
@@ -69,7 +62,7 @@ class RoomListView(ChatViewMixin, APIView):
         parameters=[PageQuerySerializer],
         responses={
             200: RoomPageSerializer,
-            **_errors({400: "Invalid query.", 401: "Not authenticated."}),
+            **problem_responses({400: "Invalid query.", 401: "Not authenticated."}),
         },
     )
     def get(self, request: Request) -> Response:
@@ -84,10 +77,12 @@ class RoomListView(ChatViewMixin, APIView):
         request=RoomCreateSerializer,
         responses={
             201: RoomSerializer,
-            **_errors({400: "Invalid body.", 401: "Not authenticated."}),
-            **_errors({403: "Forbidden (CSRF token missing, for session-authenticated requests)."}),
-            **_errors({409: "A room with this name exists.", 413: "Body over 1 MiB."}),
-            **_errors({415: "Not a JSON body."}),
+            **problem_responses({400: "Invalid body.", 401: "Not authenticated."}),
+            **problem_responses(
+                {403: "Forbidden (CSRF token missing, for session-authenticated requests)."}
+            ),
+            **problem_responses({409: "A room with this name exists.", 413: "Body over 1 MiB."}),
+            **problem_responses({415: "Not a JSON body."}),
         },
     )
     def post(self, request: Request) -> Response:
@@ -112,7 +107,9 @@ class MessageListView(ChatViewMixin, APIView):
         parameters=[ROOM, PageQuerySerializer],
         responses={
             200: MessagePageSerializer,
-            **_errors({400: "Invalid query.", 401: "Not authenticated.", 404: "No such room."}),
+            **problem_responses(
+                {400: "Invalid query.", 401: "Not authenticated.", 404: "No such room."}
+            ),
         },
     )
     def get(self, request: Request, room: str) -> Response:
@@ -131,7 +128,9 @@ class TicketView(ChatViewMixin, APIView):
         request=None,
         responses={
             201: TicketSerializer,
-            **_errors({401: "Not authenticated.", 403: "Forbidden (CSRF, session requests)."}),
+            **problem_responses(
+                {401: "Not authenticated.", 403: "Forbidden (CSRF, session requests)."}
+            ),
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -304,3 +305,13 @@ class ValidationProblemSerializer(ProblemSerializer):
 
     # DRF's metaclass moves declared fields off the class: this does not shadow ``.errors``.
     errors = ValidationErrorItemSerializer(many=True)  # type: ignore[assignment]
+
+
+def problem_responses(status_codes: dict[int, str]) -> dict[int, OpenApiResponse]:
+    """Document problem+json error responses: 400 a validation problem, others the envelope."""
+    return {
+        code: OpenApiResponse(
+            ValidationProblemSerializer if code == 400 else ProblemSerializer, description=text
+        )
+        for code, text in status_codes.items()
+    }

@@ -30,9 +30,8 @@ from rest_framework.views import APIView
 
 from common.errors import (
     PayloadTooLarge,
-    ProblemSerializer,
     RequestValidationError,
-    ValidationProblemSerializer,
+    problem_responses,
 )
 from common.pagination import page_body
 from common.parsers import MultiPartParser
@@ -55,16 +54,6 @@ logger = logging.getLogger("items")
 
 TAGS = ["items"]
 BLOCKING_MS_MAX = 2000
-
-
-def _errors(status_codes: dict[int, str]) -> dict[int, OpenApiResponse]:
-    """Document problem+json error responses."""
-    return {
-        code: OpenApiResponse(
-            ValidationProblemSerializer if code == 400 else ProblemSerializer, description=text
-        )
-        for code, text in status_codes.items()
-    }
 
 
 COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
@@ -125,7 +114,9 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         parameters=[ItemQuerySerializer],
         responses={
             200: ItemPageSerializer,
-            **_errors({400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}),
+            **problem_responses(
+                {400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}
+            ),
         },
     )
     def list(self, request: Request) -> Response:
@@ -154,8 +145,8 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         request=ItemCreateSerializer,
         responses={
             201: ItemSerializer,
-            **_errors({400: "Invalid body.", 401: "Not authenticated.", **CSRF_ERROR}),
-            **_errors({409: "Conflict.", **BODY_ERRORS}),
+            **problem_responses({400: "Invalid body.", 401: "Not authenticated.", **CSRF_ERROR}),
+            **problem_responses({409: "Conflict.", **BODY_ERRORS}),
         },
     )
     def create(self, request: Request) -> Response:
@@ -178,7 +169,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         tags=TAGS,
         summary="Retrieve an item",
         parameters=[ITEM_ID],
-        responses={200: ItemSerializer, **_errors({400: "Invalid id.", **COMMON_ERRORS})},
+        responses={200: ItemSerializer, **problem_responses({400: "Invalid id.", **COMMON_ERRORS})},
     )
     def retrieve(self, request: Request, item_id: str) -> Response:
         item = self.get_service().get_item(parse_uuid(item_id, "item_id"))
@@ -192,7 +183,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         request=ItemUpdateSerializer,
         responses={
             200: ItemSerializer,
-            **_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+            **problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
         },
     )
     def update(self, request: Request, item_id: str) -> Response:
@@ -206,7 +197,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         request=ItemPatchSerializer,
         responses={
             200: ItemSerializer,
-            **_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+            **problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
         },
     )
     def partial_update(self, request: Request, item_id: str) -> Response:
@@ -224,7 +215,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         tags=TAGS,
         summary="Delete an item",
         parameters=[ITEM_ID],
-        responses={204: None, **_errors({400: "Invalid id.", **COMMON_ERRORS})},
+        responses={204: None, **problem_responses({400: "Invalid id.", **COMMON_ERRORS})},
     )
     def destroy(self, request: Request, item_id: str) -> Response:
         self.get_service().delete_item(parse_uuid(item_id, "item_id"))
@@ -238,7 +229,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
             (200, "application/x-ndjson"): OpenApiResponse(
                 OpenApiTypes.STR, description="One Item JSON document per line."
             ),
-            **_errors({401: "Not authenticated."}),
+            **problem_responses({401: "Not authenticated."}),
         },
     )
     @action(detail=False, methods=["get"], url_path="export")
@@ -271,7 +262,7 @@ class BlockingView(ItemsViewMixin, APIView):
         parameters=[BlockingQuerySerializer],
         responses={
             200: BlockingResultSerializer,
-            **_errors({400: "Invalid query.", 401: "Not authenticated."}),
+            **problem_responses({400: "Invalid query.", 401: "Not authenticated."}),
         },
     )
     def get(self, request: Request) -> Response:
@@ -325,7 +316,10 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
         tags=TAGS,
         summary="List an item's attachments",
         parameters=[ITEM_ID],
-        responses={200: AttachmentListSerializer, **_errors({400: "Invalid id.", **COMMON_ERRORS})},
+        responses={
+            200: AttachmentListSerializer,
+            **problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
+        },
     )
     def list(self, request: Request, item_id: str) -> Response:
         attachments = self.get_service().list_attachments(parse_uuid(item_id, "item_id"))
@@ -342,8 +336,10 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={
             201: AttachmentListSerializer,
-            **_errors({400: "Invalid upload.", **COMMON_ERRORS, **CSRF_ERROR}),
-            **_errors({413: "A file is over the limit.", 415: "Not multipart/form-data."}),
+            **problem_responses({400: "Invalid upload.", **COMMON_ERRORS, **CSRF_ERROR}),
+            **problem_responses(
+                {413: "A file is over the limit.", 415: "Not multipart/form-data."}
+            ),
         },
     )
     def create(self, request: Request, item_id: str) -> Response:
@@ -377,7 +373,7 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The stored file."
             ),
-            **_errors({400: "Invalid id.", **COMMON_ERRORS}),
+            **problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
         },
     )
     def retrieve(self, request: Request, item_id: str, attachment_id: str) -> FileResponse:

@@ -13,14 +13,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.schemas import MessagePage, RoomCreate, RoomPage, RoomRead, TicketRead
 from chat.services import ChatService, TicketStore, issue_ticket
-from common.errors import problem_spec
+from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
 from common.routing import head_twin
 from items.api import CacheControl
@@ -30,11 +29,6 @@ from users.models import User
 from users.permissions import current_user
 
 TAGS = ["chat"]
-
-
-def _errors(status_codes: dict[int, str]) -> dict[int, ResponseSpec]:
-    """Document problem+json error responses (Litestar documents only ``raises=`` by default)."""
-    return {code: problem_spec(code, text) for code, text in status_codes.items()}
 
 
 async def provide_chat_service(
@@ -71,7 +65,7 @@ class ChatController(Controller):
         security=AUTH_SAFE,
         summary="List chat rooms",
         description="Every room, ordered by name ascending.",
-        responses=_errors({400: "Invalid query.", 401: "Not authenticated."}),
+        responses=problem_responses({400: "Invalid query.", 401: "Not authenticated."}),
     )
     async def list_rooms(
         self,
@@ -93,7 +87,7 @@ class ChatController(Controller):
         summary="Create a chat room",
         description="Unknown body fields are ignored. A name that is taken -> 409.",
         status_code=HTTP_201_CREATED,
-        responses=_errors(
+        responses=problem_responses(
             {
                 400: "Invalid body.",
                 401: "Not authenticated.",
@@ -126,7 +120,7 @@ class ChatController(Controller):
             "The room's history, oldest first (newest last), ties broken by id: the same "
             "objects that were broadcast to the room's websocket subscribers."
         ),
-        responses=_errors(
+        responses=problem_responses(
             {400: "Invalid query.", 401: "Not authenticated.", 404: "Room not found."}
         ),
     )
@@ -149,7 +143,7 @@ class ChatController(Controller):
             "valid for `expires_in` seconds (WS_TICKET_TTL). Takes no body; a body is ignored."
         ),
         status_code=HTTP_201_CREATED,
-        responses=_errors(
+        responses=problem_responses(
             {
                 401: "Not authenticated.",
                 403: "Forbidden (CSRF token missing, for session-authenticated requests).",

@@ -114,6 +114,11 @@ def problem_spec(status_code: int, description: str) -> ResponseSpec:
     )
 
 
+def problem_responses(status_codes: dict[int, str]) -> dict[int, ResponseSpec]:
+    """Document problem+json error responses: 400 a validation problem, others the envelope."""
+    return {code: problem_spec(code, text) for code, text in status_codes.items()}
+
+
 class ProblemDetailsException(HTTPException):
     """An ``HTTPException`` with an RFC 9457 ``type`` and extra members for the body.
 

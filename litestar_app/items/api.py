@@ -46,7 +46,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import problem_spec
+from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
 from common.routing import head_twin
 from items.permissions import ITEM_GUARDS
@@ -90,11 +90,6 @@ class CacheControl(CacheControlHeader):
         directives = super()._get_header_value().split(", ")
         first = [d for d in directives if d in ("private", "public")]
         return ", ".join(first + [d for d in directives if d not in first])
-
-
-def _errors(status_codes: dict[int, str]) -> dict[int, ResponseSpec]:
-    """Document problem+json error responses (Litestar documents only ``raises=`` by default)."""
-    return {code: problem_spec(code, text) for code, text in status_codes.items()}
 
 
 COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
@@ -152,7 +147,9 @@ class ItemController(Controller):
         operation_id="items_list",
         security=AUTH_SAFE,
         summary="List items",
-        responses=_errors({400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}),
+        responses=problem_responses(
+            {400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}
+        ),
     )
     async def list_items(
         self,
@@ -189,8 +186,8 @@ class ItemController(Controller):
         summary="Create an item",
         status_code=HTTP_201_CREATED,
         responses={
-            **_errors({400: "Invalid body.", 401: "Not authenticated.", **CSRF_ERROR}),
-            **_errors({409: "Conflict.", **BODY_ERRORS}),
+            **problem_responses({400: "Invalid body.", 401: "Not authenticated.", **CSRF_ERROR}),
+            **problem_responses({409: "Conflict.", **BODY_ERRORS}),
         },
     )
     async def create_item(
@@ -215,7 +212,7 @@ class ItemController(Controller):
         security=AUTH_SAFE,
         summary="Retrieve an item",
         cache_control=CacheControl(private=True, max_age=60),
-        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+        responses=problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
     )
     async def retrieve_item(
         self, items_service: NamedDependency[ItemService], item_id: FromPath[UUID]
@@ -227,7 +224,7 @@ class ItemController(Controller):
         operation_id="items_update",
         security=AUTH_UNSAFE,
         summary="Replace an item",
-        responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+        responses=problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
     )
     async def update_item(
         self,
@@ -242,7 +239,7 @@ class ItemController(Controller):
         operation_id="items_partial_update",
         security=AUTH_UNSAFE,
         summary="Update some fields of an item",
-        responses=_errors({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
+        responses=problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
     )
     async def partial_update_item(
         self,
@@ -258,7 +255,7 @@ class ItemController(Controller):
         security=AUTH_UNSAFE,
         summary="Delete an item",
         status_code=HTTP_204_NO_CONTENT,
-        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+        responses=problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
     )
     async def destroy_item(
         self, items_service: NamedDependency[ItemService], item_id: FromPath[UUID]
@@ -280,7 +277,7 @@ class ItemController(Controller):
                 media_type="application/x-ndjson",
                 description="One Item JSON document per line.",
             ),
-            **_errors({401: "Not authenticated."}),
+            **problem_responses({401: "Not authenticated."}),
         },
     )
     async def export_items(
@@ -299,7 +296,7 @@ class ItemController(Controller):
         security=AUTH_SAFE,
         summary="Block a worker thread for a while",
         sync_to_thread=True,
-        responses=_errors({400: "Invalid query.", 401: "Not authenticated."}),
+        responses=problem_responses({400: "Invalid query.", 401: "Not authenticated."}),
     )
     def blocking(
         self, ms: Annotated[int, QueryParameter(ge=1, le=BLOCKING_MS_MAX)]
@@ -353,7 +350,7 @@ class AttachmentController(Controller):
         operation_id="attachments_list",
         security=AUTH_SAFE,
         summary="List an item's attachments",
-        responses=_errors({400: "Invalid id.", **COMMON_ERRORS}),
+        responses=problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
     )
     async def list_attachments(
         self,
@@ -371,8 +368,10 @@ class AttachmentController(Controller):
         summary="Upload attachments",
         status_code=HTTP_201_CREATED,
         responses={
-            **_errors({400: "Invalid upload.", **COMMON_ERRORS, **CSRF_ERROR}),
-            **_errors({413: "A file is over the limit.", 415: "Not multipart/form-data."}),
+            **problem_responses({400: "Invalid upload.", **COMMON_ERRORS, **CSRF_ERROR}),
+            **problem_responses(
+                {413: "A file is over the limit.", 415: "Not multipart/form-data."}
+            ),
         },
     )
     async def create_attachments(
@@ -415,7 +414,7 @@ class AttachmentController(Controller):
                 media_type="application/octet-stream",
                 description="The stored file.",
             ),
-            **_errors({400: "Invalid id.", **COMMON_ERRORS}),
+            **problem_responses({400: "Invalid id.", **COMMON_ERRORS}),
         },
     )
     async def download_attachment(
