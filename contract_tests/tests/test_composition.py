@@ -104,4 +104,5 @@ def test_items_admin_view_is_registered(server: LiveServer, staff: Account) -> N
     with Browser(server.base_url) as b:
         index = admin_login(b, SEED_STAFF, SEED_PASSWORD)
     assert index.status_code == 200, index.text[:300]
-    assert "Items" in index.text, "the admin index must list the items model"
+    # "Attachments", not "Items": the Litestar admin's title is "Items API admin".
+    assert "Attachments" in index.text, "the admin index must list the items feature's models"
