@@ -47,7 +47,7 @@ def offline_chromium() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.mark.concept("openapi")
+@pytest.mark.concept("openapi", "static-files")
 @pytest.mark.parametrize("ui", ["swagger", "redoc"])
 def test_docs_ui_shows_every_operation_offline(
     server: LiveServer, offline_chromium: Browser, ui: str
