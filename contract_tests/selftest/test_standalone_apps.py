@@ -13,12 +13,16 @@ app): it runs in ``make test``, not in ``make parity``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +299,66 @@ def test_compose_stack_starts_apps_after_healthy_services(tmp_path: Path) -> Non
             check=False,
         )
         assert (proc.returncode == 0) == valid, proc.stderr
+
+
+def healthcheck_command(framework: str) -> list[str]:
+    """The exec-form ``HEALTHCHECK ... CMD [...]`` of the app's Dockerfile."""
+    text = (app_dir(framework) / "Dockerfile").read_text(encoding="utf-8")
+    match = re.search(r"^HEALTHCHECK .*? CMD (\[.*\])$", text, re.MULTILINE)
+    assert match, "the image needs an exec-form HEALTHCHECK"
+    command: list[str] = json.loads(match.group(1))
+    return command
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_image_is_multi_stage_non_root_with_a_healthcheck(framework: str) -> None:
+    text = (app_dir(framework) / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", text, re.MULTILINE)
+    assert [name for _, name in stages] == ["builder", "runtime"], stages
+    assert stages[-1][0].endswith("-slim") and "ghcr.io/astral-sh/uv:" in text
+    assert re.search(r"^USER app$", text, re.MULTILINE), "the runtime runs as a non-root user"
+    assert re.search(r'^ENTRYPOINT \["/app/docker-entrypoint"\]', text, re.MULTILINE)
+    if framework == "django":
+        assert "manage.py collectstatic --noinput" in text
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize(
+    ("allowed_hosts", "status", "healthy"),
+    [
+        (".example.com,localhost", 200, True),  # Host: example.com is accepted
+        ("", 200, True),  # unset: localhost
+        ("other.org", 200, False),  # the app answers 400 to a host it does not serve
+        (".example.com", 503, False),  # a dependency is down
+    ],
+)
+def test_image_healthcheck_asks_health_with_an_allowed_host(
+    framework: str, allowed_hosts: str, status: int, healthy: bool
+) -> None:
+    """The HEALTHCHECK one-liner against a stand-in app: healthy only on a 200 for its Host."""
+    accepted = {"example.com", "localhost"}
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            host_ok = self.path == "/health" and self.headers.get("Host") in accepted
+            self.send_response(status if host_ok else 400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = {**os.environ, "PORT": str(server.server_address[1])}
+        env["ALLOWED_HOSTS"] = allowed_hosts
+        command = healthcheck_command(framework)
+        assert command[0] == "python"
+        proc = subprocess.run(
+            [sys.executable, *command[1:]], env=env, capture_output=True, timeout=30, check=False
+        )
+        assert (proc.returncode == 0) == healthy, proc.stderr[-500:]
+    finally:
+        server.shutdown()
+        server.server_close()
