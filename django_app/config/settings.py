@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files of a pinned package (no CDN; see SPECTACULAR_SETTINGS).
+    "drf_spectacular_sidecar",
     "common",
     "users",
     "items.apps.ItemsConfig",
@@ -282,6 +284,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     # The schema and docs routes document nothing about the API itself.
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs UIs load their JS/CSS from drf-spectacular-sidecar's static files (pinned,
+    # offline) instead of a CDN; templates/drf_spectacular/redoc.html drops Google Fonts.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["common.schema.strip_optional_trailing_slash"],
     # The default enum hook, then error responses as application/problem+json.
     "POSTPROCESSING_HOOKS": [

@@ -19,6 +19,10 @@ from common.schema import RedocView, SchemaView, SwaggerView
 
 ADMIN_STATIC_DIR = str(Path(admin.__file__).parent / "static" / "admin")
 
+# The admin's titles, like the Litestar app's SQLAdmin (title="Items API admin").
+admin.site.site_header = admin.site.site_title = "Items API admin"
+admin.site.index_title = "Items API"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^api/schema/openapi\.json/?$", SchemaView.as_view(), name="schema"),

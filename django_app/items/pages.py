@@ -6,7 +6,7 @@ login form. Django templates escape user data by default. Not part of the API sc
 
 from uuid import UUID
 
-from django.conf import settings
+from django.contrib.staticfiles.views import serve as serve_static
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import (
     Http404,
@@ -18,7 +18,6 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.static import serve
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -69,15 +68,16 @@ class ItemPageRedirectView(PageView):
 
 
 def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``STATICFILES_DIRS[0]`` also when DEBUG is off (see settings for why).
+    """Serve static files (``STATICFILES_DIRS`` and apps' ``static/``) also when DEBUG is off.
 
-    ``django.views.static.serve`` refuses paths outside the directory; a traversal attempt
-    is answered 404 (it raises ``SuspiciousFileOperation``, which Django turns into a 400).
+    staticfiles' ``serve`` looks the path up with the finders (so drf-spectacular-sidecar's
+    docs UI bundles are found too) and refuses paths outside their directories; a traversal
+    attempt is answered 404 (it raises ``SuspiciousFileOperation``, Django's 400 otherwise).
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     try:
-        return serve(request, path, document_root=str(settings.STATICFILES_DIRS[0]))
+        return serve_static(request, path, insecure=True)  # "insecure": served when DEBUG is off
     except SuspiciousFileOperation:
         raise Http404() from None
 
