@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 from users.auth import SessionAuthentication
 
 

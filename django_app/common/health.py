@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.apps import CommonConfig
-from common.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem_response
-from common.views import ContractViewMixin
+from common.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from compat.problems import problem_response
+from compat.views import ContractViewMixin
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema
 
 from common.errors import PROBLEM_CONTENT_TYPE
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 
 NO_NUL_PATTERN = r"^[^\x00]*$"
 

@@ -16,13 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from common.errors import (
-    ProblemSerializer,
-    RequestValidationError,
-    ValidationProblemSerializer,
-    problem_response,
-)
-from common.views import ContractViewMixin
+from common.errors import ProblemSerializer, RequestValidationError, ValidationProblemSerializer
+from compat.problems import problem_response
+from compat.views import ContractViewMixin
 from users import services
 from users.auth import WWW_AUTHENTICATE
 from users.models import User
