@@ -283,7 +283,9 @@ def test_the_tiny_app_is_clean(tmp_path: Path) -> None:
         ("common/errors.py", "from users.models import User\n", "common.errors -> users.models"),
     ],
 )
-def test_a_forbidden_import_is_reported(tmp_path: Path, rel: str, source: str, expected: str) -> None:
+def test_a_forbidden_import_is_reported(
+    tmp_path: Path, rel: str, source: str, expected: str
+) -> None:
     root = write_app(tmp_path, TINY_APP | {rel: source})
     problems = forbidden_imports(root, IDENTITY)
     assert len(problems) == 1 and problems[0].startswith(expected), problems
