@@ -16,4 +16,4 @@ bodies, ``OPTIONS`` as a 200 metadata document, ``Accept``-driven 406s, coerced 
 """
 
 #: The shim modules, each referenced from ``config/`` (the selftest checks both).
-MODULES = ("problems", "validation", "headers", "sessions", "views")
+MODULES = ("problems", "validation", "headers", "sessions", "views", "schema")

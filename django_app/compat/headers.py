@@ -9,6 +9,21 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.deprecation import MiddlewareMixin
+from rest_framework.throttling import SimpleRateThrottle
+
+
+# contract-shim: every 429 carries Retry-After (DRF omits it once the stored history is
+# longer than the current limit, e.g. after the limit was lowered).
+class RetryAfterThrottle(SimpleRateThrottle):
+    """A ``SimpleRateThrottle`` whose ``wait()`` never returns ``None``."""
+
+    duration: int  # set by SimpleRateThrottle.parse_rate (undeclared in the stubs)
+
+    def wait(self) -> float:
+        if self.history:
+            return max(1.0, self.duration - (self.now - self.history[-1]))
+        return float(self.duration)
+
 
 # The health check is polled constantly; it is covered like the API.
 HEALTH_PATHS = frozenset({"/health", "/health/"})

@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {"token": TOKEN_RATE_LIMIT},
-    "DEFAULT_SCHEMA_CLASS": "common.schema.ContractAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "compat.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "compat.problems.problem_exception_handler",
 }
 
@@ -294,11 +294,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     # The schema and docs routes document nothing about the API itself.
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["common.schema.strip_optional_trailing_slash"],
+    "PREPROCESSING_HOOKS": ["compat.schema.strip_optional_trailing_slash"],
     # The default enum hook, then error responses as application/problem+json.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "common.schema.problem_media_type",
+        "compat.schema.problem_media_type",
     ],
 }
 

@@ -12,7 +12,7 @@ from django.views.generic import RedirectView
 import chat.urls
 import items.urls
 from common.health import HealthView
-from common.schema import RedocView, SchemaView, SwaggerView
+from compat.schema import RedocView, SchemaView, SwaggerView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
