@@ -131,10 +131,10 @@ class ItemService:
         """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
         return Item.objects.create(owner_id=self.user.id, **data)
 
-    def update_item(self, item_id: UUID, changes: ItemChanges) -> Item:
+    def update_item(self, item_id: UUID, data: ItemChanges) -> Item:
         """Set the given fields (all of them for PUT, some for PATCH)."""
         item = self.get_item(item_id)
-        for field, value in changes.items():
+        for field, value in data.items():
             setattr(item, field, value)
         item.save()
         return item
