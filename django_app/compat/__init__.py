@@ -14,6 +14,3 @@ bodies, ``OPTIONS`` as a 200 metadata document, ``Accept``-driven 406s, coerced 
 (``123`` -> ``"123"``), 400 instead of 413 for large JSON bodies, and no default
 ``Cache-Control``. That is a fine Django app, just not this contract.
 """
-
-#: The shim modules, each referenced from ``config/`` (the selftest checks both).
-MODULES = ("problems", "validation", "headers", "sessions", "views", "schema")
