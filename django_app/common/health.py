@@ -13,6 +13,7 @@ import redis
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -115,5 +116,5 @@ class HealthView(ContractViewMixin, APIView):
                 "started_at": started_at,
             }
             response = Response(HealthSerializer(body).data)
-        response["Cache-Control"] = "no-store"
+        patch_cache_control(response, no_store=True)
         return response

@@ -13,6 +13,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -45,7 +46,7 @@ class ItemsPageView(PageView):
             ItemFilters(owner=request.user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
         )
         response = render(request._request, "items/list.html", {"items": items, "total": total})
-        response["Cache-Control"] = "private, no-store"
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
 
