@@ -21,12 +21,11 @@ from chat.schemas import MessagePage, RoomCreate, RoomPage, RoomRead, TicketRead
 from chat.services import ChatService, TicketStore, issue_ticket
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
-from common.routing import head_twin
-from items.api import CacheControl
-from items.permissions import ITEM_GUARDS
+from compat.headers import CacheControl
+from compat.routing import head_twin
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
-from users.permissions import current_user
+from users.permissions import AUTHENTICATED, current_user
 
 TAGS = ["chat"]
 
@@ -38,23 +37,16 @@ async def provide_chat_service(
     return ChatService(session=db_session, user=user)
 
 
-async def provide_ticket_store(state: State) -> TicketStore:
-    """The app's ticket store (Redis or memory), created by ``ChatPlugin`` at startup."""
-    store: TicketStore = state.chat_tickets
-    return store
-
-
 class ChatController(Controller):
     """Rooms, their history and websocket tickets."""
 
     path = "/chat"
     tags = TAGS
     # Any authenticated user (401 otherwise); OPTIONS stays open for CORS preflights.
-    guards = list(ITEM_GUARDS)  # noqa: RUF012
+    guards = list(AUTHENTICATED)  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "chat_service": Provide(provide_chat_service),
-        "ticket_store": Provide(provide_ticket_store),
         "page": Provide(provide_limit_offset),
     }
     cache_control = CacheControl(private=True, max_age=0)

@@ -32,10 +32,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.channels import SupervisedChannelsPlugin
 from chat.models import Message, Room
 from chat.schemas import MessageRead, TicketRead
 from common.errors import ConflictError, DomainError, NotFoundError
+from compat.channels import SupervisedChannelsPlugin
 from users.models import User
 from users.services import get_active_user
 

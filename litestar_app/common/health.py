@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from common.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemDetailsException
-from common.routing import head_twin
+from compat.routing import head_twin
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

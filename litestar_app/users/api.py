@@ -9,13 +9,13 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import CookieParameter, JSONBody, PathParameter
-from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
+from compat.problems import RateLimitProblemMiddleware
 from config.settings import Settings
 from users import services
 from users.auth import AUTH_SAFE, AUTH_UNSAFE, WWW_AUTHENTICATE
@@ -50,22 +50,10 @@ P415 = problem_spec(415, "Not a JSON body.")
 P429 = problem_spec(429, "Too many requests.")
 
 
-class TokenRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's rate limiter, answering 429 ``urn:problem:rate-limited`` + ``Retry-After``."""
+class TokenRateLimitMiddleware(RateLimitProblemMiddleware):
+    """Litestar's rate limiter (429 problem + ``Retry-After``: ``compat.problems``)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except TooManyRequestsException as exc:
-            headers = dict(exc.headers or {})
-            reset = headers.get(self.config.rate_limit_reset_header_key)
-            headers["Retry-After"] = str(max(1, int(reset) if reset else 1))
-            raise ProblemDetailsException(
-                "Too many token requests; retry later.",
-                status_code=429,
-                problem_type="urn:problem:rate-limited",
-                headers=headers,
-            ) from None
+    detail = "Too many token requests; retry later."
 
 
 def token_rate_limit(settings: Settings) -> RateLimitConfig:

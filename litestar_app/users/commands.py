@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from litestar.plugins import CLIPluginProtocol
 
+from common.db import sqlalchemy_config
 from users import services
 
 if TYPE_CHECKING:
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
 
 def _run(app: Litestar, fn: Any) -> Any:
-    from users.auth import sqlalchemy_config
-
     async def go() -> Any:
         config = sqlalchemy_config(app)
         async with config.get_session() as db:

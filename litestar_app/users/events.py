@@ -15,6 +15,7 @@ from uuid import UUID
 
 from litestar.events import listener
 
+from common.db import session_maker
 from users import services
 
 if TYPE_CHECKING:
@@ -33,11 +34,8 @@ async def emit_user_registered(app: Litestar, user_id: UUID) -> None:
 @listener(USER_REGISTERED)
 async def on_user_registered(user_id: UUID, app: Litestar, **_: Any) -> None:
     """Write the welcome email to the outbox in a session of its own."""
-    from users.auth import sqlalchemy_config
-
-    session_maker = app.state[sqlalchemy_config(app).session_maker_app_state_key]
     try:
-        async with session_maker() as db, db.begin():
+        async with session_maker(app)() as db, db.begin():
             await services.write_welcome_email(db, user_id)
     except Exception:  # a listener must never crash the emitter
         logger.exception("welcome email for %s failed", user_id)
