@@ -1,4 +1,4 @@
-"""Contract compatibility layer: code that exists only to make the app meet the shared contract.
+"""Contract compatibility layer: code that exists only to meet the shared contract.
 
 Everything here closes a gap between what Litestar does out of the box and what the
 contract (``/work/shared/CONTRACT.md`` decisions, ``openapi.yaml``) pins for both apps;

@@ -1,4 +1,4 @@
-"""Pub/sub workaround: a ``ChannelsPlugin`` whose Redis listener survives a Redis outage.
+"""Contract shims: a ``ChannelsPlugin`` whose Redis listener survives a Redis outage.
 
 CONTRACT decision 20 (the app recovers by itself when Redis comes back; "Litestar's Redis
 channels backend needs a supervisor that restarts its workers after an outage") and 28

@@ -1,4 +1,4 @@
-"""Response-header workarounds: Allow, Cache-Control and security headers as the contract pins them.
+"""Contract shims: response headers the contract pins.
 
 CONTRACT decisions 11 (405 ``Allow``, OPTIONS 204 with the exact ``Allow``), 16 (the same
 security headers on every response), 17 (layered ``Cache-Control``) and 21 (header policy).

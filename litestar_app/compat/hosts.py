@@ -1,4 +1,4 @@
-"""Host header workaround: ``ALLOWED_HOSTS`` checked with Django's rules, refused as a problem.
+"""Contract shims: the Host header checked with Django's ``ALLOWED_HOSTS`` rules.
 
 CONTRACT decisions 1 and 24 (a bad or ambiguous ``Host`` -> 400 problem+json on both apps)
 and the shared ``ALLOWED_HOSTS`` setting. Litestar's ``AllowedHostsConfig`` matches the

@@ -1,4 +1,4 @@
-"""Error envelope workarounds: built-in errors rendered as the contract's problem+json.
+"""Contract shims: the problem+json envelope for errors the framework renders its own way.
 
 CONTRACT decision 1 (RFC 9457 everywhere, openapi.yaml ``components.schemas.Problem``):
 Litestar answers its own errors (router 404/405, guards' 401/403, 413, 415, 429) as

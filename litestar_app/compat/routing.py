@@ -1,4 +1,4 @@
-"""HEAD workaround: a hidden HEAD twin of every GET handler (and of the docs pages).
+"""Contract shims: HEAD on every GET handler and on the docs pages.
 
 CONTRACT decision 11: HEAD works on every GET resource with the GET's headers and no body. Litestar
 answers 405 to HEAD unless a handler declares it, and one handler for both methods

@@ -1,4 +1,4 @@
-"""Session and CSRF workarounds: session cookies sent and cleared the way the contract pins.
+"""Contract shims: session and CSRF behaviour the contract pins.
 
 CONTRACT decisions 21 (every ``Set-Cookie`` attribute pinned) and 22 (a clearing cookie has
 ``Max-Age=0``): Litestar's server-side session backend stores, and sets a cookie for, an

@@ -1,4 +1,4 @@
-"""Input-strictness workarounds: bad input refused and reported the way the contract pins it.
+"""Contract shims: input strictness the framework does not enforce by default.
 
 Litestar validates with msgspec and reports the *first* error only, as free text with the
 Python parameter name and no JSON pointer; it decodes a JSON body whatever the

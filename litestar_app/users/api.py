@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post, put
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
@@ -19,9 +18,8 @@ from compat.problems import RateLimitProblemMiddleware
 from config.settings import Settings
 from users import services
 from users.auth import AUTH_SAFE, AUTH_UNSAFE, WWW_AUTHENTICATE
-from users.events import emit_user_registered
 from users.models import OutboxEmail, User
-from users.permissions import current_user, requires_auth, requires_staff
+from users.permissions import requires_auth, requires_staff
 from users.schemas import (
     THEMES,
     OutboxEmailList,
@@ -91,15 +89,12 @@ async def create_user(
     data: JSONBody[UserCreate],
     db_session: NamedDependency[AsyncSession],
 ) -> Response[UserPrivate]:
-    """Register a user (never staff); the welcome email is queued after the response."""
-    user = await services.register_user(db_session, data.username, data.email, data.password)
-    location = str(request.url_for("users_retrieve", user_id=str(user.id)))
-    return Response(
-        user_private(user),
-        status_code=201,
-        headers={"Location": location},
-        background=BackgroundTask(emit_user_registered, request.app, user.id),
+    """Register a user (never staff); the service emits ``user_registered`` on commit."""
+    user = await services.register_user(
+        db_session, data.username, data.email, data.password, events=request.app
     )
+    location = str(request.url_for("users_retrieve", user_id=str(user.id)))
+    return Response(user_private(user), status_code=201, headers={"Location": location})
 
 
 @get(
@@ -252,6 +247,3 @@ async def put_preferences(data: JSONBody[Preferences], state: State) -> Response
         httponly=False,  # page JavaScript reads it
     )
     return Response(Preferences(theme=theme), cookies=[cookie])
-
-
-USER_DEPENDENCIES = {"user": current_user}
