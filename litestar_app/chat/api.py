@@ -17,7 +17,7 @@ from litestar.params import FromPath, JSONBody, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.schemas import MessagePage, RoomCreate, RoomPage, RoomRead, TicketRead
+from chat.schemas import MessagePage, MessageRead, RoomCreate, RoomPage, RoomRead, TicketRead
 from chat.services import ChatService, TicketStore, issue_ticket
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
@@ -123,7 +123,12 @@ class ChatController(Controller):
         room: FromPath[str],
     ) -> MessagePage:
         messages, total = await chat_service.list_messages(room, page)
-        return MessagePage(items=messages, total=total, limit=page.limit, offset=page.offset)
+        return MessagePage(
+            items=[MessageRead.from_model(m, room=room, user=m.user.username) for m in messages],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+        )
 
     @post(
         "/tickets",
@@ -148,8 +153,9 @@ class ChatController(Controller):
         user: NamedDependency[User],
         ticket_store: NamedDependency[TicketStore],
     ) -> TicketRead:
-        return await issue_ticket(ticket_store, user, state.settings.ws_ticket_ttl)
+        ttl = state.settings.ws_ticket_ttl
+        return TicketRead(ticket=await issue_ticket(ticket_store, user, ttl), expires_in=ttl)
 
-    # HEAD twins of the GET handlers (see common/routing.py for why they are separate).
+    # HEAD twins of the GET handlers (see compat/routing.py for why they are separate).
     list_rooms_head = head_twin(list_rooms)
     list_messages_head = head_twin(list_messages)

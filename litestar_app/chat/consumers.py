@@ -30,7 +30,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.status_codes import WS_1008_POLICY_VIOLATION
 from sqlalchemy.exc import SQLAlchemyError
 
-from chat.schemas import ChatFrame, ErrorCode, ErrorFrame
+from chat.schemas import ChatFrame, ErrorCode, ErrorFrame, MessageRead
 from chat.services import (
     ChatService,
     ServiceUnavailableError,
@@ -255,17 +255,18 @@ async def _receive_json(
     async with sqlalchemy_config(socket.app).get_session() as session:
         service = ChatService(session=session, user=user)
         try:
-            message = await service.post_message(room, frame.body)
+            stored = await service.post_message(room, frame.body)
         except SQLAlchemyError:
             logger.warning("chat: storing a message failed", exc_info=True)
             await socket.send_text(
                 error_frame("unavailable", "The message could not be stored; try again.")
             )
             return
+        message = MessageRead.from_model(stored, room=room.name, user=user.username)
         try:
             await publish_message(channels, channel, message, settings.ws_broadcast_timeout)
         except ServiceUnavailableError:
-            await _discard(service, message.id)
+            await _discard(service, stored.id)
             await socket.send_text(
                 error_frame("unavailable", "The message could not be delivered; try again.")
             )

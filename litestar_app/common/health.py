@@ -117,5 +117,5 @@ async def health_check(state: State, db_engine: NamedDependency[AsyncEngine]) ->
 
 
 # Contract: HEAD works on every GET (Litestar answers 405 to HEAD unless a handler declares
-# it); see common/routing.py for why the twin is a separate, hidden handler.
+# it); see compat/routing.py for why the twin is a separate, hidden handler.
 health_check_head = head_twin(health_check)

@@ -272,7 +272,7 @@ class ItemController(Controller):
         time.sleep(ms / 1000)
         return BlockingResult(slept_ms=ms)
 
-    # HEAD twins of the GET handlers (see common/routing.py for why they are separate).
+    # HEAD twins of the GET handlers (see compat/routing.py for why they are separate).
     list_items_head = head_twin(list_items)
     retrieve_item_head = head_twin(retrieve_item)
     export_items_head = head_twin(export_items)

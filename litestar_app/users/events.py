@@ -3,9 +3,9 @@
 More exactly: after the commit. ``users.services.register_user`` emits ``user_registered``
 on the app's event emitter once its transaction has committed (``common.db.on_commit``),
 whichever entry point called it: the API (committed by advanced-alchemy's ``before_send``
-autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's in-process event emitter
-with its own database session. A real deployment would hand the email to a durable queue
-(SAQ, arq, Celery) instead of an in-process task.
+autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's
+in-process event emitter with its own database session. A real deployment would hand the
+email to a durable queue (SAQ, arq, Celery) instead of an in-process task.
 """
 
 from __future__ import annotations
