@@ -36,6 +36,7 @@ def head_twin(handler: HTTPRouteHandler) -> HTTPRouteHandler:
         dependencies=handler.dependencies,
         cache_control=handler.cache_control,
         media_type=handler.media_type,
+        return_dto=handler.return_dto,
         response_headers=handler.response_headers,
         response_cookies=handler.response_cookies,
         status_code=handler.status_code,
