@@ -22,6 +22,7 @@ from litestar.typing import FieldDefinition
 from msgspec import UNSET, Meta, UnsetType
 
 from items.models import Item
+from items.services import ItemChanges, ItemFields
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -132,12 +133,10 @@ class ItemCreate(msgspec.Struct, kw_only=True):
     description: Description | None = None
     price: Price
 
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "price": parse_price(self.price),
-        }
+    def to_values(self) -> ItemFields:
+        return ItemFields(
+            name=self.name, description=self.description, price=parse_price(self.price)
+        )
 
 
 class ItemUpdate(msgspec.Struct, kw_only=True):
@@ -147,12 +146,10 @@ class ItemUpdate(msgspec.Struct, kw_only=True):
     description: Description | None
     price: Price
 
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "price": parse_price(self.price),
-        }
+    def to_values(self) -> ItemFields:
+        return ItemFields(
+            name=self.name, description=self.description, price=parse_price(self.price)
+        )
 
 
 class ItemPatch(msgspec.Struct, kw_only=True):
@@ -162,15 +159,9 @@ class ItemPatch(msgspec.Struct, kw_only=True):
     description: Description | UnsetType | None = UNSET
     price: Price | UnsetType = UNSET
 
-    def to_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if not isinstance(self.name, UnsetType):
-            values["name"] = self.name
-        if not isinstance(self.description, UnsetType):
-            values["description"] = self.description
-        if not isinstance(self.price, UnsetType):
-            values["price"] = parse_price(self.price)
-        return values
+    def to_values(self) -> ItemChanges:
+        price = self.price if isinstance(self.price, UnsetType) else parse_price(self.price)
+        return ItemChanges(name=self.name, description=self.description, price=price)
 
 
 class ItemPage(msgspec.Struct, kw_only=True):
