@@ -50,6 +50,7 @@ from common.pagination import LimitOffset, provide_limit_offset
 from compat.headers import CacheControl
 from compat.routing import head_twin
 from compat.validation import require_media_type
+from items.dtos import ItemReadDTO
 from items.models import Item
 from items.schemas import (
     PRICE_PATTERN,
@@ -60,7 +61,6 @@ from items.schemas import (
     ItemPage,
     ItemPatch,
     ItemRead,
-    ItemReadDTO,
     ItemUpdate,
     Ordering,
 )

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.extensions.litestar import SQLAlchemyDTO, SQLAlchemyDTOConfig
-from litestar.dto.data_structures import DTOFieldDefinition
 from litestar.exceptions import ValidationException
-from litestar.params import KwargDefinition
-from litestar.typing import FieldDefinition
 from msgspec import UNSET, Meta, UnsetType
 
-from items.models import Item
 from items.services import ItemChanges, ItemFields
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
-    from items.models import Attachment
+    from items.models import Attachment, Item
 
 # ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
 PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
@@ -93,37 +86,6 @@ class ItemRead(msgspec.Struct, kw_only=True):
             created_at=item.created_at,
             updated_at=item.updated_at,
         )
-
-
-class ItemReadDTO(SQLAlchemyDTO[Item]):
-    """The Item wire shape (read side), generated from the model: ``DTOConfig`` excludes the
-    attachments relationship and renames ``owner_id`` to ``owner``.
-
-    Two adjustments a plain ``SQLAlchemyDTO`` cannot express: the price is documented as the
-    contract's decimal string (``pattern``; the ``Decimal`` value is encoded as a string with
-    its two places) and every field is ``required`` (a model default such as ``id``'s
-    ``uuid4`` would otherwise make it optional in the schema; the response always has it).
-    """
-
-    config = SQLAlchemyDTOConfig(exclude={"attachments"}, rename_fields={"owner_id": "owner"})
-    overrides: ClassVar[dict[str, Any]] = {
-        "price": Annotated[str, KwargDefinition(pattern=PRICE_PATTERN)],
-    }
-
-    @classmethod
-    def generate_field_definitions(
-        cls, model_type: type[Any]
-    ) -> Generator[DTOFieldDefinition, None, None]:
-        for field in super().generate_field_definitions(model_type):
-            definition = FieldDefinition.from_annotation(
-                cls.overrides.get(field.name, field.raw), name=field.name
-            )
-            yield DTOFieldDefinition.from_field_definition(
-                definition,
-                model_name=field.model_name,
-                default_factory=None,
-                dto_field=field.dto_field,
-            )
 
 
 class ItemCreate(msgspec.Struct, kw_only=True):
