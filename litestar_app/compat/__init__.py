@@ -1,9 +1,9 @@
 """Contract compatibility layer: code that exists only to meet the shared contract.
 
-Everything here closes a gap between what Litestar does out of the box and what the
-contract (``/work/shared/CONTRACT.md`` decisions, ``openapi.yaml``) pins for both apps;
-each unit names the decision it serves and, for a framework bug, the upstream issue. The
-feature folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
+Everything here closes a gap between what Litestar does out of the box and what the contract
+(the CONTRACT.md decisions, ``contract_tests/openapi.yaml``) pins for both apps; each unit
+names the decision it serves and, for a framework bug, the upstream issue. The feature
+folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
 (``config.asgi.create_app`` lists it first):
 
 * ``compat.problems``: built-in errors (router 404/405, guards, limits, advanced-alchemy's
@@ -17,9 +17,12 @@ feature folders stay plain Litestar. ``CompatPlugin`` is the one place it is reg
 * ``compat.routing``: a hidden HEAD twin of every GET handler.
 * ``compat.channels``: the Redis pub/sub listener restarted after an outage.
 
-Deleting the package (and its registration) leaves a working, idiomatic Litestar app that
-answers errors in Litestar's own JSON shape, 422-free but pointer-free 400s, 405 for HEAD,
-and a chat that stops receiving after a Redis restart: what a starter user gains and loses.
+Without it (drop ``CompatPlugin`` and use Litestar's originals where features use a compat
+class: ``CacheControlHeader`` for ``CacheControl``, ``ServerSideSessionConfig``,
+``ChannelsPlugin``, ``RateLimitMiddleware``, no HEAD twins) the app is plain Litestar: errors
+in Litestar's own JSON shape, 400s without pointers, 405 for HEAD and a form body decoded as
+JSON, an empty session cookie on every response, and a chat that stops receiving after a Redis
+restart. That is what a starter user gains and loses.
 """
 
 from __future__ import annotations
