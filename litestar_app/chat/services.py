@@ -36,7 +36,6 @@ from chat.models import Message, Room
 from common.errors import ConflictError, DomainError, NotFoundError
 from compat.channels import SupervisedChannelsPlugin
 from users.models import User
-from users.services import get_active_user
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -222,4 +221,5 @@ async def consume_ticket(session: AsyncSession, store: TicketStore, ticket: str)
     if not _TICKET_SHAPE.fullmatch(ticket):
         return None
     user_id = await store.consume(ticket)
-    return None if user_id is None else await get_active_user(session, user_id)
+    user = None if user_id is None else await session.get(User, user_id)
+    return user if user is not None and user.is_active else None

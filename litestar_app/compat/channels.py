@@ -41,6 +41,7 @@ SUPERVISE_INTERVAL = 0.5
 """Seconds between two looks at the listener task."""
 
 
+# contract-shim: 20 (faults: fan-out recovers after a Redis outage without a restart)
 class SupervisedChannelsPlugin(ChannelsPlugin):
     """``ChannelsPlugin`` whose Redis listener is restarted after an outage."""
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 
+# contract-shim: Host (CONTRACT.md: ALLOWED_HOSTS, a bad Host is 400 problem+json)
 class AllowedHostsMiddleware(ASGIMiddleware):
     """Reject requests whose ``Host`` (port ignored) is not in ``ALLOWED_HOSTS``.
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from litestar.types import Receive, Scope, Send
 
 
+# contract-shim: 1 (every error is RFC 9457 problem+json)
 def http_exception_handler(
     request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[dict[str, Any]]:
@@ -46,6 +47,7 @@ def http_exception_handler(
     return problem_response(request, exc.status_code, detail=exc.detail, headers=exc.headers)
 
 
+# contract-shim: 1, 3 (a missing object is a 404 problem)
 def repository_not_found_handler(
     request: Request[Any, Any, Any], exc: RepositoryNotFoundError
 ) -> Response[dict[str, Any]]:
@@ -56,6 +58,7 @@ def repository_not_found_handler(
     return http_exception_handler(request, NotFoundException())
 
 
+# contract-shim: 1 (the schema router's 404 is a problem too)
 def schema_not_found_as_problem(response: Response[Any]) -> Response[Any]:
     """``after_request`` of the schema router: its 404s become problem+json.
 
@@ -68,6 +71,7 @@ def schema_not_found_as_problem(response: Response[Any]) -> Response[Any]:
     return response
 
 
+# contract-shim: 14 (429 problem+json with Retry-After)
 class RateLimitProblemMiddleware(RateLimitMiddleware):
     """Litestar's rate limiter, answering 429 ``urn:problem:rate-limited`` + ``Retry-After``.
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
 
+# contract-shim: 11 (HEAD works on every GET resource)
 def head_twin(handler: HTTPRouteHandler) -> HTTPRouteHandler:
     """A hidden HEAD handler running ``handler``'s function on the same paths."""
     return route(
@@ -45,6 +46,7 @@ def head_twin(handler: HTTPRouteHandler) -> HTTPRouteHandler:
     )(handler.fn)
 
 
+# contract-shim: 11 (HEAD works on every GET resource)
 def with_head(handlers: Iterable[ControllerRouterHandler]) -> list[ControllerRouterHandler]:
     """``handlers`` plus a :func:`head_twin` for each GET route handler among them."""
     result = list(handlers)
@@ -66,6 +68,7 @@ def with_head(handlers: Iterable[ControllerRouterHandler]) -> list[ControllerRou
     http_method=HttpMethod.HEAD,
     include_in_schema=False,
 )
+# contract-shim: 11 (HEAD on the schema document)
 async def schema_head(request: Request[Any, Any, Any]) -> Response[bytes]:
     """HEAD companion of the schema and docs pages."""
     config = request.app.openapi_config

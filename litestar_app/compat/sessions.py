@@ -17,6 +17,7 @@ from litestar.middleware.session.server_side import (
 from litestar.types import Empty
 
 
+# contract-shim: 21, 22 (no session cookie until the session holds something)
 class LazySessionBackend(ServerSideSessionBackend):
     """Litestar stores (and sets a cookie for) an empty session on every response; Django
     only does so once something is in it. Empty session + no cookie -> nothing is sent;
@@ -31,6 +32,7 @@ class LazySessionBackend(ServerSideSessionBackend):
         await super().store_in_message(scope_session, message, connection)
 
 
+# contract-shim: 21, 22 (no session cookie until the session holds something)
 class LazySessionConfig(ServerSideSessionConfig):
     """``ServerSideSessionConfig`` whose backend is :class:`LazySessionBackend`."""
 

@@ -49,6 +49,7 @@ RAW_BODY_STATE_KEY: Final = "contract_raw_body"
 """``request.state`` key under which ``ContractRequest`` keeps the body bytes it read."""
 
 
+# contract-shim: 8, 13 (strict JSON, 1 MiB body limit, every bad field reported)
 class ContractRequest(Request[Any, Any, Any]):
     """The app's ``request_class``: every undecodable body is a 400, and its bytes are kept.
 
@@ -173,6 +174,7 @@ def _all_body_errors(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     return errors
 
 
+# contract-shim: 1, 2 (validation is 400 with JSON pointers)
 def validation_exception_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
@@ -184,6 +186,7 @@ def validation_exception_handler(
     return validation_problem(request, errors)
 
 
+# contract-shim: 2 (an undecodable body is 400 /body)
 def malformed_body_handler(
     request: Request[Any, Any, Any], exc: ClientException
 ) -> Response[dict[str, Any]]:
@@ -211,6 +214,7 @@ def _has_body_of_other_type(
     return has_body and media_type not in accepted
 
 
+# contract-shim: 12 (a JSON endpoint given another media type: 415)
 def require_json_content_type(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
@@ -236,6 +240,7 @@ def require_json_content_type(
         raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
 
 
+# contract-shim: 12 (415 for other media types)
 def require_media_type(*accepted: str) -> Any:
     """Guard factory: 415 when a request with a body is not of an accepted media type.
 
@@ -252,6 +257,7 @@ def require_media_type(*accepted: str) -> Any:
     return guard
 
 
+# contract-shim: hardening (Django's DATA_UPLOAD_MAX_NUMBER_FIELDS twin)
 MAX_QUERY_FIELDS: Final = 1000
 """Query fields allowed per request (Django's ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` default)."""
 
@@ -284,6 +290,7 @@ def _query_fields(route_handler: BaseRouteHandler) -> Iterator[tuple[str, FieldD
                 yield definition.query or name, field
 
 
+# contract-shim: 8, 10 (?owner=null is a malformed value, not an absent one)
 def reject_null_literals(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
