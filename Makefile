@@ -44,10 +44,16 @@ install: $(SYNCED) ## Create/refresh the three virtual environments from their l
 browser: ## Headless Chromium for the browser tests (Debian's package, installed when missing)
 	@scripts/ensure-chromium.sh
 
+## PARITY_WORKERS=2: pytest-xdist workers of `make parity` (1: one process, no xdist)
+PARITY_WORKERS ?= 2
+# One worker per framework's half (contract_tests/conftest.py groups the tests by the
+# fixtures they use; the cross-framework tests form a third group), the native suites beside.
+PARITY_XDIST := $(if $(filter 1,$(PARITY_WORKERS)),,-n $(PARITY_WORKERS) --dist loadgroup)
+
 .PHONY: parity
 parity: install browser ## Run the contract suite against both live servers and print the concept matrix
 	@mkdir -p $(REPORTS)
-	cd contract_tests && .venv/bin/python -m pytest tests --junitxml=$(REPORTS)/parity-junit.xml
+	cd contract_tests && .venv/bin/python -m pytest tests $(PARITY_XDIST) --junitxml=$(REPORTS)/parity-junit.xml
 
 .PHONY: fuzz
 fuzz: install ## Schemathesis (both schemas x both servers) + the differential check with many more examples and a random seed
