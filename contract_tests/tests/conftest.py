@@ -70,8 +70,16 @@ def staff(seeded: None, session_http: httpx.Client) -> Account:
 
 
 #: Env overrides of the second ("tuned") server of each framework (one process serves every
-#: test that needs a changed setting: starting a server costs seconds).
-TUNED_ENV = {"TOKEN_RATE_LIMIT": "3/minute", "PAGE_SIZE_DEFAULT": "5", "WS_TICKET_TTL": "1"}
+#: test that needs a changed setting: starting a server costs seconds). APP_NAME (plus the
+#: framework), ENABLE_TEST_ROUTES and CORS_ORIGINS serve test_health's changed-env check.
+TUNED_ENV = {
+    "TOKEN_RATE_LIMIT": "3/minute",
+    "PAGE_SIZE_DEFAULT": "5",
+    "WS_TICKET_TTL": "1",
+    "APP_NAME": "parity-tuned",
+    "ENABLE_TEST_ROUTES": "0",
+    "CORS_ORIGINS": "",
+}
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +87,8 @@ def tuned(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveSer
     """A second server of the framework on the same database with TUNED_ENV applied."""
     if server.external:
         pytest.skip("cannot start a variant of an external server")
-    variant = server_manager.start_variant(server.framework, TUNED_ENV)
+    overrides = TUNED_ENV | {"APP_NAME": f"{TUNED_ENV['APP_NAME']}-{server.framework}"}
+    variant = server_manager.start_variant(server.framework, overrides)
     try:
         yield variant
     finally:
