@@ -130,10 +130,15 @@ run-litestar: litestar_app/.venv/.synced ## Migrate and serve the Litestar app o
 BENCH_MODE := $(if $(filter command line environment,$(origin MODE)),$(MODE),services)
 
 .PHONY: bench
-bench: $(APPS:%=%/.venv/.synced) bench/.venv/.synced ## Benchmarks (not part of `test`): both apps vs a bare-ASGI baseline under wrk + websocket fan-out; bench/results/
+bench: $(APPS:%=%/.venv/.synced) bench/.venv/.synced ## Benchmarks (not part of `test`; needs a quiet machine, BENCH_ALLOW_BUSY=1 to publish anyway): both apps vs a bare-ASGI baseline under wrk, py-spy profiles, websocket fan-out; bench/results/ + README tables
 	cd bench && .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet . && .venv/bin/mypy --no-error-summary .
 	cd bench && .venv/bin/python run.py --mode $(BENCH_MODE)
 	cd bench && .venv/bin/python fanout.py --mode $(BENCH_MODE)
+	bench/.venv/bin/python bench/readme.py
+
+.PHONY: bench-readme
+bench-readme: bench/.venv/.synced ## Regenerate the README's performance tables from bench/results/*.json
+	bench/.venv/bin/python bench/readme.py
 
 .PHONY: diff
 diff: ## Side-by-side source diff of one paired feature folder: make diff F=common
