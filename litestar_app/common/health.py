@@ -60,9 +60,11 @@ class HealthProblem(Problem, frozen=True):
 
 
 async def check_database(engine: AsyncEngine) -> CheckResult:
-    """Run ``SELECT 1`` on a pooled connection (``pool_pre_ping`` replaces stale ones)."""
+    """Run ``SELECT 1`` on a pooled connection (a dropped one fails once, then the pool
+    replaces it); in autocommit mode, so the probe is one round trip (no BEGIN/ROLLBACK)."""
     try:
         async with asyncio.timeout(CHECK_TIMEOUT), engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure (refused, timeout, auth) means "unavailable"
         return "error"
