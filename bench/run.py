@@ -74,6 +74,7 @@ DEPLOYMENTS = {
 #: The endpoint py-spy samples on every server after the measurement.
 PROFILED_ENDPOINT = "item retrieve"
 PROFILE_S = 6
+RSS_SETTLE_S = 5
 UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
 WSGI_THREADS = 8
 
@@ -556,6 +557,8 @@ def bench_mode(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
                 )
             )
         rss = {server.name: rss_mib(server) for server in servers}
+        # token issue ends the load: let its last password hashes (64 MiB each) finish first
+        time.sleep(RSS_SETTLE_S)
         rss_now = {server.name: rss_mib(server, "VmRSS") for server in servers}
         profiles = {}
         if args.profile:
