@@ -24,6 +24,7 @@ from harness.accounts import (
     seed_user_id,
 )
 from harness.items import create_item
+from harness.redis_server import PrivateRedis
 from harness.servers import LiveServer, ServerManager
 
 
@@ -89,6 +90,38 @@ def tuned(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveSer
         pytest.skip("cannot start a variant of an external server")
     overrides = TUNED_ENV | {"APP_NAME": f"{TUNED_ENV['APP_NAME']}-{server.framework}"}
     variant = server_manager.start_variant(server.framework, overrides)
+    try:
+        yield variant
+    finally:
+        server_manager.stop(variant)
+
+
+@pytest.fixture(scope="session")
+def private_redis(framework: str, server_manager: ServerManager) -> Iterator[PrivateRedis]:
+    """A redis-server of this framework's own that the outage tests stop and restart.
+
+    Session-scoped with :func:`on_private_redis`: the Redis outage tests (test_faults,
+    test_pubsub) share one variant server instead of starting one each; each of them leaves
+    the Redis running.
+    """
+    redis = PrivateRedis(server_manager)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.close()
+
+
+@pytest.fixture(scope="session")
+def on_private_redis(
+    server: LiveServer, server_manager: ServerManager, private_redis: PrivateRedis
+) -> Iterator[LiveServer]:
+    """A process of the framework on the main database, with the private Redis."""
+    if server.external:
+        pytest.skip("cannot start a variant of an external server")
+    variant = server_manager.start_variant(
+        server.framework, {"REDIS_URL": private_redis.url}, "private-redis"
+    )
     try:
         yield variant
     finally:
