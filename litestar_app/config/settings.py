@@ -99,8 +99,8 @@ class Settings:
     """Largest accepted attachment (``UPLOAD_MAX_BYTES``); a whole upload is <= 6 MiB."""
     db_pool_size: int = 20
     """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
-    db_pool_pre_ping: bool = True
-    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``)."""
+    db_pool_pre_ping: bool = False
+    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``; see asgi.py)."""
     channels_prefix: str = "chat"
     """Prefix of every pub/sub channel name in Redis (``CHANNELS_PREFIX``)."""
     ws_max_message_bytes: int = 16384
@@ -134,7 +134,7 @@ class Settings:
             upload_dir=BASE_DIR / os.environ.get("UPLOAD_DIR", "var/uploads"),
             upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
             db_pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
-            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=True),
+            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=False),
             channels_prefix=_channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat")),
             ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
             ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),
