@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from litestar.types import Scope
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+
 @asynccontextmanager
 async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Fill app state at startup (``started_at``, reported by ``/health``)."""
