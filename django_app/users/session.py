@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user, login, logout
+from django.contrib.auth import get_user, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.html import escape
@@ -31,6 +31,7 @@ from common.errors import (
     problem_response,
 )
 from common.views import ContractViewMixin
+from compat.sessions import login_with_fresh_session
 from users import services
 from users.schemas import LoginFormSerializer, SessionUserSerializer
 
@@ -130,7 +131,7 @@ class LoginView(ContractViewMixin, APIView):
             return problem_response(
                 request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
             )
-        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login_with_fresh_session(request._request, user)
         return Response(SessionUserSerializer(user).data)
 
 

@@ -31,6 +31,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
+from compat.sessions import origin_ok
 from users import services
 
 if TYPE_CHECKING:
@@ -98,7 +99,12 @@ def db_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
 
 
 def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], form_token: str | None = None) -> bool:
-    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie."""
+    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie.
+
+    Django's Origin/Referer check comes first (decision 23).
+    """
+    if not origin_ok(connection, connection.app.state.settings.csrf_trusted_origins):
+        return False
     cookie = connection.cookies.get(CSRF_COOKIE)
     sent = connection.headers.get(CSRF_HEADER) or form_token
     return bool(cookie and sent and hmac.compare_digest(cookie, sent))

@@ -11,16 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Router
 from litestar.di import Provide
-from litestar.middleware.session.server_side import (
-    ServerSideSessionBackend,
-    ServerSideSessionConfig,
-)
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.types import Empty
 from redis.asyncio import Redis
 
 from common.routing import with_head
+from compat.sessions import ContractSessionBackend
 from users import api, session
 from users.auth import auth_middleware
 from users.permissions import current_user
@@ -68,7 +66,7 @@ def stores(settings: Settings) -> dict[str, Store]:
     }
 
 
-class LazySessionBackend(ServerSideSessionBackend):
+class LazySessionBackend(ContractSessionBackend):
     """Litestar stores (and sets a cookie for) an empty session on every response; Django
     only does so once something is in it. Empty session + no cookie -> nothing is sent;
     empty session + a cookie (logout, stale id) -> the session is deleted, the cookie cleared.
