@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -36,6 +36,10 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         # simplejwt accepts any whitespace and a case-sensitive scheme; the contract wants a
         # case-insensitive "Bearer" and a single space. Anything else is "no bearer token",
         # i.e. anonymous (401 on protected routes).
+        if b"," in header:
+            # Decision 24: Django joins repeated headers with ","; two Authorization headers
+            # are ambiguous credentials, refused whatever either says.
+            raise exceptions.AuthenticationFailed("Send one Authorization header.")
         match = _BEARER.match(header)
         return match.group(1) if match else None
 

@@ -47,6 +47,7 @@ from common.middleware import (
     stamp_response_headers,
 )
 from common.parsers import ContractRequest
+from compat.duplicates import RepeatedHeadersMiddleware
 from config.settings import BASE_DIR, Settings
 from config.urls import SCHEMA_PATH, route_handlers, schema_router
 from items.plugin import ItemsPlugin
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=ContractRequest,
         middleware=[
             ProcessTimeMiddleware(),
+            RepeatedHeadersMiddleware(),  # decision 24: before anything reads Host/Content-Type
             AllowedHostsMiddleware(settings.allowed_hosts),
             *users_middleware(settings),  # rate limit, sessions, auth (request.user)
         ],

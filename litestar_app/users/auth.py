@@ -117,7 +117,12 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         settings = connection.app.state.settings
-        header = connection.headers.get("authorization")
+        headers = connection.headers.getall("authorization", [])
+        if len(headers) > 1 or any("," in value for value in headers):
+            # Decision 24: two Authorization headers (Django sees them joined by ",") are
+            # ambiguous credentials, refused whatever either says.
+            raise unauthorized("Send one Authorization header.")
+        header = headers[0] if headers else None
         if header is not None:
             match = _BEARER.match(header)
             if match is None:
