@@ -8,6 +8,7 @@ normal client merges or refuses them.
 from __future__ import annotations
 
 import http.client
+import json
 import secrets
 import time
 from email.utils import parsedate_to_datetime
@@ -15,13 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from harness.accounts import Account, Browser, SetCookie, bearer, cookie_header, mint_token
 from harness.accounts import set_cookies as parse_set_cookies
 from harness.items import ITEMS, create_item
 from harness.problem import VALIDATION_TYPE, assert_problem
-from harness.servers import LiveServer
+from harness.servers import TEST_SECRET_KEY, LiveServer
 
 FORM = "application/x-www-form-urlencoded"
 EVIL_ORIGINS = ["http://evil.example", "null"]
@@ -363,7 +365,10 @@ def bad_token(account: Account, case: str) -> str:
         sub = "{" + account.id + "}"
     elif sub == "SUB-UPPER":
         sub = account.id.upper()
-    return mint_token(sub, drop=drop, **spec)
+    payload = jwt.decode(mint_token(sub, drop=drop), options={"verify_signature": False})
+    payload.update(spec)
+    # Signed as raw JSON: PyJWT's encoder refuses some of these claims (a non-string iss).
+    return jwt.api_jws.encode(json.dumps(payload).encode(), TEST_SECRET_KEY, algorithm="HS256")
 
 
 @pytest.mark.concept("authentication")
