@@ -352,6 +352,17 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
             length = 0
         if length > settings.UPLOAD_MAX_REQUEST_BYTES:
             raise PayloadTooLarge()
+        # Django decodes a non-UTF-8 text part with U+FFFD; the contract refuses it (400,
+        # pointer at the part) as the Litestar app does (issue 12, "no 5xx").
+        undecodable = sorted(
+            name
+            for name, values in request.data.lists()  # type: ignore[union-attr]
+            if any(isinstance(v, str) and "\ufffd" in v for v in values)
+        )
+        if undecodable:
+            raise exceptions.ValidationError(
+                {name: ["Text parts must be UTF-8."] for name in undecodable}
+            )
         files = request.FILES.getlist("files")
         if not files:
             raise exceptions.ValidationError({"files": ["At least one file is required."]})

@@ -46,7 +46,7 @@ from common.middleware import (
     log_request,
     stamp_response_headers,
 )
-from common.parsers import ContractRequest
+from common.parsers import ContractRequest, decode_multipart_strictly
 from compat.duplicates import RepeatedHeadersMiddleware
 from config.settings import BASE_DIR, Settings
 from config.urls import SCHEMA_PATH, route_handlers, schema_router
@@ -160,7 +160,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Contract for every JSON endpoint: body over 1 MiB -> 413, non-JSON body -> 415
         # (upload routes set their own, larger limit and media type).
         request_max_body_size=JSON_MAX_BYTES,
-        guards=[require_json_content_type, limit_query_fields, reject_null_literals],
+        guards=[
+            require_json_content_type,
+            limit_query_fields,
+            reject_null_literals,
+            decode_multipart_strictly,  # a non-UTF-8 multipart text part: 400, not 500
+        ],
         # Deeply nested or non-UTF-8 JSON bodies -> 400 like any malformed body, not a 500.
         request_class=ContractRequest,
         middleware=[
