@@ -91,6 +91,8 @@ class ChatService(SQLAlchemyAsyncRepositoryService[Room]):
         return list(rooms), total
 
     async def get_room(self, name: str) -> Room:
+        if "\x00" in name:  # no room name holds NUL; PostgreSQL refuses it in a query (409)
+            raise NotFoundError("Room not found.")
         room = await self.repository.get_one_or_none(Room.name == name)
         if room is None:
             raise NotFoundError("Room not found.")

@@ -12,6 +12,7 @@ folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
   the 1000 query fields limit, ``?x=null`` refused, undecodable bodies as 400.
 * ``compat.headers``: sorted ``Allow`` (405 and OPTIONS), ``Cache-Control`` on error
   responses and in the contract's directive order, the security headers.
+* ``compat.duplicates``: repeated ``Host`` / ``Content-Type`` / ``Authorization`` headers refused.
 * ``compat.hosts``: ``ALLOWED_HOSTS`` with Django's rules (port ignored, problem answer).
 * ``compat.sessions``: no session cookie until something is stored in the session.
 * ``compat.routing``: a hidden HEAD twin of every GET handler.
@@ -39,6 +40,7 @@ from litestar.exceptions import (
 from litestar.plugins import InitPluginProtocol
 from litestar.utils import ensure_async_callable
 
+from compat.duplicates import RepeatedHeadersMiddleware
 from compat.headers import BEFORE_SEND, method_not_allowed_handler
 from compat.hosts import AllowedHostsMiddleware
 from compat.problems import (
@@ -82,6 +84,8 @@ class CompatPlugin(InitPluginProtocol):
         app_config.guards.extend(GUARDS)
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
+        # Decision 24: repeated Host / Content-Type refused before anything reads them.
+        app_config.middleware.append(RepeatedHeadersMiddleware())
         app_config.middleware.append(AllowedHostsMiddleware(self.settings.allowed_hosts))
         if app_config.openapi_config is not None and (
             router := app_config.openapi_config.openapi_router

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 from litestar import Request
+from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
     ClientException,
@@ -45,6 +46,7 @@ _MISSING_PARAMETER: Final = re.compile(r"Missing required (\w+) parameter '([^']
 # msgspec decode errors end with the JSON path of the bad value, e.g. "... - at `$.price`".
 _MISSING_FIELD: Final = re.compile(r"missing required field `([^`]+)`")
 _MSGSPEC_PATH: Final = re.compile(r"at `\$((?:\.[^.`\[]+|\[\d+\])*)`")
+_PART_NAME: Final = re.compile(rb'name="([^"]*)"')
 RAW_BODY_STATE_KEY: Final = "contract_raw_body"
 """``request.state`` key under which ``ContractRequest`` keeps the body bytes it read."""
 
@@ -71,6 +73,64 @@ class ContractRequest(Request[Any, Any, Any]):
             return await super().json()
         except (RecursionError, UnicodeDecodeError) as exc:
             raise SerializationException("The request body could not be parsed.") from exc
+
+    async def form(self) -> FormMultiDict:
+        """Multipart/urlencoded form; a text part that is not UTF-8 is a 400, not a 500.
+
+        Django decodes such a part with U+FFFD replacement characters; the contract refuses
+        both (CONTRACT.md "Security decisions": no 5xx), pointing at the part: ``/body/<name>``.
+        """
+        body = await self.body()  # cached: the parser below reads it, the scan may too
+        try:
+            form = await super().form()
+        except UnicodeDecodeError:
+            names = _undecodable_parts(body)
+        else:
+            multipart = self.headers.get("content-type", "").startswith("multipart/")
+            names = sorted(
+                {k for k, v in form.multi_items() if isinstance(v, str) and "\ufffd" in v}
+                if multipart
+                else set()
+            )
+        if names:
+            raise ValidationException(
+                "Text parts must be UTF-8.",
+                extra=[
+                    {"key": name, "source": "body", "message": "Text parts must be UTF-8."}
+                    for name in names
+                ],
+            )
+        return form
+
+
+def _undecodable_parts(body: bytes) -> list[str]:
+    """Names of the multipart parts without a filename whose bytes are not UTF-8."""
+    names: set[str] = set()
+    for part in body.split(b"\r\n--"):
+        head, _, payload = part.partition(b"\r\n\r\n")
+        match = _PART_NAME.search(head)
+        if match is None or b"filename" in head:
+            continue
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError:
+            names.add(match.group(1).decode("utf-8", "replace"))
+    return sorted(names)
+
+
+# contract-shim: no 5xx (a non-UTF-8 multipart text part is 400, CONTRACT.md security section)
+async def decode_multipart_strictly(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: parse a multipart body through :meth:`ContractRequest.form` first.
+
+    Litestar's ``MultipartBody`` extractor parses the stream itself (a non-UTF-8 text part
+    raises ``UnicodeDecodeError``: a 500) unless the form is already in the scope state.
+    """
+    if isinstance(connection, ContractRequest) and connection.content_type[0].startswith(
+        "multipart/"
+    ):
+        await connection.form()
 
 
 def _pointer(source: str, key: str | None) -> str:
@@ -315,5 +375,10 @@ def reject_null_literals(
         raise ValidationException("Invalid query parameter.", extra=errors)
 
 
-GUARDS: Final = (require_json_content_type, limit_query_fields, reject_null_literals)
+GUARDS: Final = (
+    require_json_content_type,
+    limit_query_fields,
+    reject_null_literals,
+    decode_multipart_strictly,
+)
 """The app-level guards ``CompatPlugin`` adds."""

@@ -83,6 +83,8 @@ class Settings:
     """Empty means "no Redis": everything stays in memory."""
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "testserver")
     cors_origins: tuple[str, ...] = ()
+    csrf_trusted_origins: tuple[str, ...] = ()
+    """Origins besides this host allowed to send session writes (``CSRF_TRUSTED_ORIGINS``)."""
     enable_test_routes: bool = False
     log_level: str = "INFO"
     access_token_ttl: int = 900
@@ -124,6 +126,7 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL", "").strip(),
             allowed_hosts=_env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"),
             cors_origins=_env_list("CORS_ORIGINS"),
+            csrf_trusted_origins=_env_list("CSRF_TRUSTED_ORIGINS"),
             enable_test_routes=_env_bool("ENABLE_TEST_ROUTES"),
             log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
             access_token_ttl=int(os.environ.get("ACCESS_TOKEN_TTL", "900")),

@@ -31,6 +31,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
 from common.db import db_session
+from compat.sessions import origin_ok
 from users import services
 
 if TYPE_CHECKING:
@@ -83,7 +84,12 @@ def unauthorized(detail: str = "Authentication credentials were not provided.") 
 
 
 def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], form_token: str | None = None) -> bool:
-    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie."""
+    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie.
+
+    Django's Origin/Referer check comes first (decision 23).
+    """
+    if not origin_ok(connection, connection.app.state.settings.csrf_trusted_origins):
+        return False
     cookie = connection.cookies.get(CSRF_COOKIE)
     sent = connection.headers.get(CSRF_HEADER) or form_token
     return bool(cookie and sent and hmac.compare_digest(cookie, sent))
@@ -96,7 +102,12 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         settings = connection.app.state.settings
-        header = connection.headers.get("authorization")
+        headers = connection.headers.getall("authorization", [])
+        if len(headers) > 1 or any("," in value for value in headers):
+            # Decision 24: two Authorization headers (Django sees them joined by ",") are
+            # ambiguous credentials, refused whatever either says.
+            raise unauthorized("Send one Authorization header.")
+        header = headers[0] if headers else None
         if header is not None:
             match = _BEARER.match(header)
             if match is None:

@@ -23,6 +23,7 @@ from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
+from compat.sessions import rotate_session
 from users import services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
@@ -51,9 +52,19 @@ P403 = problem_spec(403, "Missing or wrong CSRF token.")
 P415 = problem_spec(415, "Not a form body.")
 
 
+CSRF_MAX_AGE = 31449600  # 52 weeks, Django's CSRF_COOKIE_AGE
+
+
 def csrf_cookie(value: str) -> Cookie:
     # Not HttpOnly: page JavaScript copies it into X-CSRFToken. Not a credential by itself.
-    return Cookie(key=CSRF_COOKIE, value=value, path="/", samesite="lax", max_age=31449600)
+    return Cookie(
+        key=CSRF_COOKIE,
+        value=value,
+        path="/",
+        samesite="lax",
+        max_age=CSRF_MAX_AGE,
+        expires=CSRF_MAX_AGE,  # decision 22: Expires with Max-Age, like Django's cookie
+    )
 
 
 def enforce_csrf(request: Request[Any, Any, Any], form_token: str | None = None) -> None:
@@ -122,6 +133,7 @@ async def login(
     user = await services.authenticate_user(db_session, data.username, data.password)
     if user is None:
         raise ProblemDetailsException("Invalid credentials.", status_code=401)
+    rotate_session(request)  # decision 22: never keep a client-chosen or pre-login id
     request.set_session({SESSION_USER_KEY: str(user.id)})
     return Response(
         SessionUser(id=user.id, username=user.username),
