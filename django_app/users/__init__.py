@@ -1,1 +1,1 @@
-"""Users: custom user model (registration and auth arrive with the users issue)."""
+"""Users: the identity layer (user model, registration, token and session auth, admin)."""

@@ -1,4 +1,4 @@
-"""Domain events: user_registered -> welcome email in the outbox, after the response.
+"""Domain events: user_registered -> welcome email in the outbox, once the transaction commits.
 
 With Django's default ``ImmediateBackend`` "after" means after the creating transaction
 commits, still inside the request; a queued backend (see below) moves it off the request.

@@ -1,6 +1,6 @@
-"""Domain events: user_registered -> welcome email in the outbox, after the response.
+"""Domain events: user_registered -> welcome email in the outbox, once the transaction commits.
 
-More exactly: after the commit. ``users.services.register_user`` emits ``user_registered``
+``users.services.register_user`` emits ``user_registered``
 on the app's event emitter once its transaction has committed (``common.db.on_commit``),
 whichever entry point called it: the API (committed by advanced-alchemy's ``before_send``
 autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's
