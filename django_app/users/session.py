@@ -12,8 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user, login, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.utils.html import escape
+from django.middleware.csrf import CsrfViewMiddleware
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -31,7 +30,7 @@ from common.errors import (
     problem_response,
 )
 from common.views import ContractViewMixin
-from users import services
+from users import pages, services
 from users.schemas import LoginFormSerializer, SessionUserSerializer
 
 # OpenAPI security of the session routes: they check the cookie/CSRF themselves (no DRF
@@ -40,16 +39,6 @@ from users.schemas import LoginFormSerializer, SessionUserSerializer
 CSRF_ONLY: Any = [{"csrfHeader": []}]
 SESSION_SAFE: Any = [{"sessionCookie": []}]
 SESSION_UNSAFE: Any = [{"sessionCookie": [], "csrfHeader": []}]
-
-LOGIN_FORM = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
-<body><form method="post" action="/auth/login">
-<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Log in</button>
-</form></body></html>
-"""
 
 P400 = OpenApiResponse(ValidationProblemSerializer, description="Missing form field.")
 P401 = OpenApiResponse(ProblemSerializer, description="Not logged in / wrong credentials.")
@@ -107,9 +96,8 @@ class LoginView(ContractViewMixin, APIView):
         summary="The login form",
         responses={(200, "text/html"): OpenApiResponse(str, description="An HTML form.")},
     )
-    def get(self, request: Request) -> Response:
-        token = get_token(request._request)  # also sets the csrftoken cookie
-        return Response(LOGIN_FORM.format(csrf=escape(token)), content_type="text/html")
+    def get(self, request: Request) -> HttpResponse:
+        return pages.login_page(request._request, next_url=request.query_params.get("next", ""))
 
     @extend_schema(
         operation_id="session_login",
@@ -119,18 +107,38 @@ class LoginView(ContractViewMixin, APIView):
         request={"application/x-www-form-urlencoded": LoginFormSerializer},
         responses={200: SessionUserSerializer, 400: P400, 401: P401, 403: P403, 415: P415},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         serializer = LoginFormSerializer(data=request.data)  # a JSON body -> 415 here
         enforce_csrf(request)
+        # A browser's form post (decision 30): the form again with an error, or a redirect.
+        html = pages.wants_html(request._request)
+        if html and not serializer.is_valid():
+            return pages.login_page(
+                request._request,
+                status=status.HTTP_400_BAD_REQUEST,
+                error="Enter your username and password.",
+                username=request.POST.get("username", ""),
+                next_url=request.POST.get("next", ""),
+            )
         serializer.is_valid(raise_exception=True)
         user = services.authenticate_user(
             serializer.validated_data["username"], serializer.validated_data["password"]
         )
         if user is None:
+            if html:
+                return pages.login_page(
+                    request._request,
+                    status=status.HTTP_400_BAD_REQUEST,
+                    error="Invalid username or password.",
+                    username=serializer.validated_data["username"],
+                    next_url=request.POST.get("next", ""),
+                )
             return problem_response(
                 request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
             )
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if html:
+            return pages.see_other(pages.safe_next(request.POST.get("next")))
         return Response(SessionUserSerializer(user).data)
 
 
@@ -165,7 +173,9 @@ class LogoutView(ContractViewMixin, APIView):
         request=None,
         responses={204: None, 403: P403},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         enforce_csrf(request)
         logout(request._request)  # flushes the session; the middleware clears the cookie
+        if pages.wants_html(request._request):
+            return pages.see_other(pages.LOGIN_URL)
         return Response(status=status.HTTP_204_NO_CONTENT)
