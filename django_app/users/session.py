@@ -44,6 +44,8 @@ P400 = OpenApiResponse(ValidationProblemSerializer, description="Missing form fi
 P401 = OpenApiResponse(ProblemSerializer, description="Not logged in / wrong credentials.")
 P403 = OpenApiResponse(ProblemSerializer, description="Missing or wrong CSRF token.")
 P415 = OpenApiResponse(ProblemSerializer, description="Not a form body.")
+P303_LOGIN = OpenApiResponse(description="Logged in (HTML form flow): to `next` or /items.")
+P303_LOGOUT = OpenApiResponse(description="Logged out (HTML form flow): to the login page.")
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -105,7 +107,14 @@ class LoginView(ContractViewMixin, APIView):
         auth=CSRF_ONLY,
         summary="Log in with a form (session cookie)",
         request={"application/x-www-form-urlencoded": LoginFormSerializer},
-        responses={200: SessionUserSerializer, 400: P400, 401: P401, 403: P403, 415: P415},
+        responses={
+            200: SessionUserSerializer,
+            303: P303_LOGIN,
+            400: P400,
+            401: P401,
+            403: P403,
+            415: P415,
+        },
     )
     def post(self, request: Request) -> HttpResponse:
         serializer = LoginFormSerializer(data=request.data)  # a JSON body -> 415 here
@@ -171,7 +180,7 @@ class LogoutView(ContractViewMixin, APIView):
         auth=SESSION_UNSAFE,
         summary="Log out (delete the session)",
         request=None,
-        responses={204: None, 403: P403},
+        responses={204: None, 303: P303_LOGOUT, 403: P403},
     )
     def post(self, request: Request) -> HttpResponse:
         enforce_csrf(request)

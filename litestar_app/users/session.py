@@ -42,6 +42,7 @@ P401 = problem_spec(401, "Not logged in / wrong credentials.")
 P403 = problem_spec(403, "Missing or wrong CSRF token.")
 P415 = problem_spec(415, "Not a form body.")
 LOGGED_IN = ResponseSpec(SessionUser, description="Logged in.")
+LOGGED_OUT = ResponseSpec(None, description="Logged out (empty body).")
 P303_LOGIN = ResponseSpec(None, description="Logged in (HTML form flow): to `next` or /items.")
 P303_LOGOUT = ResponseSpec(None, description="Logged out (HTML form flow): to the login page.")
 
@@ -169,7 +170,7 @@ async def whoami(
     tags=["session"],
     summary="Log out (delete the session)",
     status_code=204,
-    responses={303: P303_LOGOUT, 403: P403},
+    responses={204: LOGGED_OUT, 303: P303_LOGOUT, 403: P403},
 )
 async def logout(request: Request[Any, Any, Any], state: State) -> Response[None]:
     """Delete the session; the session middleware clears the cookie."""
