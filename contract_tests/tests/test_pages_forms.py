@@ -78,8 +78,8 @@ def csrf_field(browser: Browser, path: str) -> str:
 
 def location(resp: httpx.Response) -> str:
     """The redirect target as path[?query] (servers may send it absolute)."""
-    parts = urlsplit(resp.headers.get("location", ""))
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    parts = urlsplit(str(resp.headers.get("location", "")))
+    return f"{parts.path}?{parts.query}" if parts.query else str(parts.path)
 
 
 def html_login(browser: Browser, who: Account, **extra: str) -> httpx.Response:

@@ -22,7 +22,6 @@ from advanced_alchemy.extensions.litestar import (
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, State
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
@@ -37,13 +36,13 @@ from common.errors import (
     reject_null_literals,
     require_json_content_type,
 )
+from common.logging import logging_plugins
 from common.middleware import (
     AllowedHostsMiddleware,
     ProcessTimeMiddleware,
     assign_request_id,
     correct_options_allow,
     default_cache_control,
-    log_request,
     stamp_response_headers,
 )
 from common.parsers import ContractRequest
@@ -147,6 +146,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Pub/sub for chat (memory, or Redis with a supervised listener) and the feature.
             channels_plugin(settings),
             ChatPlugin(),
+            # structlog (LOG_FORMAT: console | json) and one access line per request.
+            *logging_plugins(settings.log_format, settings.log_level),
         ],
         # Layer 1 of Cache-Control: every response unless a router/controller/handler says.
         cache_control=CacheControlHeader(no_store=True),
@@ -170,15 +171,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores=users_stores(settings),
         listeners=USERS_LISTENERS,
         before_request=assign_request_id,
-        after_response=log_request,
         before_send=[stamp_response_headers, correct_options_allow, default_cache_control],
         state=State({"settings": settings}),
         lifespan=[app_lifespan],
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            # common.errors logs unhandled exceptions itself (once, with the request id).
-            log_exceptions="never",
-        ),
         debug=settings.debug,
     )
 
