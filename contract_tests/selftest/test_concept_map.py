@@ -40,6 +40,7 @@ EXPECTED_IDS: tuple[str, ...] = (
     "default-status",
     "serialization",
     "templates",
+    "html-forms",
     "streaming",
     "url-reverse",
     "dtos",
@@ -79,7 +80,7 @@ EXPECTED_IDS: tuple[str, ...] = (
 
 
 def test_expected_ids_are_the_51_concepts() -> None:
-    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 51
+    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 52
 
 
 def test_map_has_every_concept_in_order() -> None:
