@@ -10,32 +10,28 @@ Not part of the API schema. The create and edit pages are generic edit views ove
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.views.generic.detail import SingleObjectTemplateResponseMixin
 from django.views.generic.edit import CreateView, ModelFormMixin, UpdateView
-from django.views.static import serve
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from common.errors import NotFoundError
 from common.pagination import LimitOffset
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 from items.forms import ItemForm
 from items.models import Item
 from items.services import ItemFilters, ItemService
@@ -43,7 +39,6 @@ from users.auth import SessionAuthentication
 
 LOGIN_URL = "/auth/login"
 PAGE_LIMIT = 100
-NO_STORE = "private, no-store"  # pages carry the user's data and a CSRF token
 
 
 class PageView(ContractViewMixin, APIView):
@@ -63,7 +58,7 @@ class ItemsPageView(PageView):
             ItemFilters(owner=request.user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
         )
         response = render(request._request, "items/list.html", {"items": items, "total": total})
-        response["Cache-Control"] = NO_STORE
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
 
@@ -75,8 +70,10 @@ class ItemPageRedirectView(PageView):
         try:
             pk = UUID(item_id)
         except ValueError:
-            raise NotFoundError() from None
-        item = ItemService(request.user).get_item(pk)
+            raise Http404() from None
+        # A plain read in a view: Django's shortcut over the model's QuerySet method (someone
+        # else's item is "not found"; the exception handler answers a 404 problem).
+        item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
         return HttpResponseRedirect(f"{reverse('items-page')}#item-{item.id}")
 
 
@@ -99,7 +96,8 @@ class ItemFormPageMixin(LoginRequiredMixin, _EditBase):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = super().dispatch(request, *args, **kwargs)
-        response["Cache-Control"] = NO_STORE
+        # The page carries the user's data and a CSRF token.
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
     def form_valid(self, form: ItemForm) -> HttpResponse:
@@ -119,31 +117,15 @@ class ItemCreatePageView(ItemFormPageMixin, CreateView):  # type: ignore[type-ar
 
 class ItemEditPageView(ItemFormPageMixin, UpdateView):  # type: ignore[type-arg]
     def get_queryset(self) -> QuerySet[Item]:
-        return Item.objects.filter(owner_id=self.request.user.pk)  # owner only: others 404
+        # Your own items only, staff included (the API lets staff edit any item).
+        return Item.objects.filter(owner_id=self.request.user.pk)
 
     def get_object(self, queryset: QuerySet[Item] | None = None) -> Item:
         try:
             pk = UUID(self.kwargs["item_id"])
         except ValueError:
             raise Http404() from None
-        try:
-            return self.get_queryset().get(pk=pk)
-        except Item.DoesNotExist:
-            raise Http404() from None
-
-
-def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``STATICFILES_DIRS[0]`` also when DEBUG is off (see settings for why).
-
-    ``django.views.static.serve`` refuses paths outside the directory; a traversal attempt
-    is answered 404 (it raises ``SuspiciousFileOperation``, which Django turns into a 400).
-    """
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    try:
-        return serve(request, path, document_root=str(settings.STATICFILES_DIRS[0]))
-    except SuspiciousFileOperation:
-        raise Http404() from None
+        return get_object_or_404(self.get_queryset(), pk=pk)
 
 
 items_page = ItemsPageView.as_view()

@@ -9,13 +9,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from rest_framework.routers import SimpleRouter
 
 from items.api import AttachmentViewSet, ItemViewSet, blocking_view
-from items.pages import (
-    item_create_page,
-    item_edit_page,
-    item_page_redirect,
-    items_page,
-    static_file,
-)
+from items.pages import item_create_page, item_edit_page, item_page_redirect, items_page
 
 router = SimpleRouter()
 # SimpleRouter turns any truthy ``trailing_slash`` into "/"; the regex fragment is set after.
@@ -34,5 +28,4 @@ page_urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^items/new/?$", item_create_page, name="item-create-page"),
     re_path(r"^items/(?P<item_id>[^/]+)/edit/?$", item_edit_page, name="item-edit-page"),
     re_path(r"^items/(?P<item_id>[^/]+)/page/?$", item_page_redirect, name="item-page"),
-    re_path(r"^static/(?P<path>.+)$", static_file, name="static"),
 ]

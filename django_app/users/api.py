@@ -13,16 +13,12 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from common.errors import (
-    ProblemSerializer,
-    RequestValidationError,
-    ValidationProblemSerializer,
-    problem_response,
-)
-from common.views import ContractViewMixin
+from common.errors import ProblemSerializer, RequestValidationError, ValidationProblemSerializer
+from compat.headers import RetryAfterThrottle
+from compat.problems import problem_response
+from compat.views import ContractViewMixin
 from users import services
 from users.auth import WWW_AUTHENTICATE
 from users.models import User
@@ -59,24 +55,16 @@ THEME_PARAM = OpenApiParameter(
 )
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(RetryAfterThrottle):
     """Per client IP, ``TOKEN_RATE_LIMIT`` (counters in the cache: Redis when configured)."""
 
     scope = "token"
-    duration: int  # set by SimpleRateThrottle.parse_rate (undeclared in the stubs)
 
     def get_rate(self) -> str:
         return str(settings.TOKEN_RATE_LIMIT)  # read per request, so tests can override it
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def wait(self) -> float:
-        # DRF returns None (so no Retry-After) once the stored history is longer than the
-        # current limit, e.g. after the limit was lowered; the contract always sends one.
-        if self.history:
-            return max(1.0, self.duration - (self.now - self.history[-1]))
-        return float(self.duration)
 
 
 class UserCreateView(ContractViewMixin, APIView):

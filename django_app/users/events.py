@@ -1,17 +1,19 @@
-"""Domain events: user_registered -> welcome email in the outbox, after the response."""
+"""Domain events: user_registered -> welcome email in the outbox, after the response.
+
+With Django's default ``ImmediateBackend`` "after" means after the creating transaction
+commits, still inside the request; a queued backend (see below) moves it off the request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 from django.tasks import task
 
 from users import services
-
-user_registered = Signal()
-"""Sent by ``services.register_user`` with ``user=<User>`` inside the creating transaction."""
+from users.signals import user_registered
 
 
 # The default ImmediateBackend runs the task in-process as soon as it is enqueued; enqueueing

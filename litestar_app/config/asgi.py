@@ -116,6 +116,14 @@ def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
 
 
+SWAGGER_UI_VERSION = "5.33.1"
+REDOC_VERSION = "2.5.4"
+"""Docs UI bundles vendored under static/vendor/ (see its README): no CDN, works offline."""
+_VENDOR = "/static/vendor"
+_SWAGGER = f"{_VENDOR}/swagger-ui-dist-{SWAGGER_UI_VERSION}"
+_FAVICON = f"<link rel='icon' type='image/png' href='{_SWAGGER}/favicon-32x32.png'>"
+
+
 def create_openapi_config() -> OpenAPIConfig:
     """OpenAPI 3.1 at /api/schema/openapi.json, Swagger UI and ReDoc next to it."""
     return OpenAPIConfig(
@@ -125,7 +133,22 @@ def create_openapi_config() -> OpenAPIConfig:
         openapi_router=schema_router(),
         # The first plugin also answers /api/schema itself; the JSON document is added by
         # Litestar at /api/schema/openapi.json because no plugin claims that path.
-        render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+        # Both UIs load their JS/CSS (and favicon) from the app's own static files.
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/swagger",
+                js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
+                css_url=f"{_SWAGGER}/swagger-ui.css",
+                standalone_preset_js_url=f"{_SWAGGER}/swagger-ui-standalone-preset.js",
+                favicon=_FAVICON,
+            ),
+            RedocRenderPlugin(
+                path="/redoc",
+                js_url=f"{_VENDOR}/redoc-{REDOC_VERSION}/redoc.standalone.js",
+                google_fonts=False,
+                favicon=_FAVICON,
+            ),
+        ],
         components=Components(security_schemes=SECURITY_SCHEMES),
     )
 
