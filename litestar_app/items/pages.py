@@ -11,16 +11,18 @@ another user's item is 404 (no existence leak).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
 from litestar import Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ValidationException
+from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -32,8 +34,7 @@ from config.settings import BASE_DIR
 from items.api import CacheControl
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
-from users import pages as user_pages
-from users import session
+from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.models import User
 
 LOGIN_URL = "/auth/login"
@@ -42,6 +43,38 @@ NO_STORE = CacheControl(private=True, no_store=True)  # the user's data and a CS
 FORM_FIELDS = ("name", "description", "price")
 REQUIRED = "This field is required."
 PRICE_INVALID = 'Enter a price such as "12.50".'
+
+
+def login_redirect(request: Request[Any, Any, Any]) -> Redirect:
+    """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``)."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"{LOGIN_URL}?next={quote(path, safe='/')}")
+
+
+def see_other(location: str) -> Redirect:
+    """303 See Other: the browser follows with a GET (no form re-post on reload)."""
+    return Redirect(location, status_code=303)
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
+    """The token for the pages' hidden ``csrfmiddlewaretoken`` fields (double submit: it must
+    equal the ``csrftoken`` cookie, which the login set); a new cookie when it is gone."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    token = existing or secrets.token_urlsafe(32)
+    fresh = Cookie(key=CSRF_COOKIE, value=token, path="/", samesite="lax", max_age=31449600)
+    return token, [] if existing else [fresh]
+
+
+async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
+    """The session's active user: the form pages are session-only, like Django's
+    ``request.user`` (they skip the auth middleware, which checks CSRF in a header only)."""
+    data = request.scope.get("session")
+    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
+    try:
+        user = await db_session.get(User, UUID(str(raw))) if raw else None
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
 
 
 def _user(request: Request[Any, Any, Any]) -> User | None:
@@ -61,12 +94,12 @@ async def items_page(
 ) -> Template | Redirect:
     user = _user(request)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     items, total = await service.list_items(
         ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
     )
-    csrf, cookies = user_pages.csrf_token(request)
+    csrf, cookies = csrf_token(request)
     context = {"items": items, "total": total, "user": user, "csrf": csrf}
     return Template("items/list.html", context=context, cookies=cookies)
 
@@ -80,7 +113,7 @@ async def item_page_redirect(
 ) -> Redirect:
     user = _user(request)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     try:
         pk = UUID(item_id)
     except ValueError:
@@ -137,7 +170,7 @@ def _form_page(
     errors: dict[str, list[str]] | None = None,
     item_id: UUID | None = None,
 ) -> Template:
-    csrf, cookies = user_pages.csrf_token(request)
+    csrf, cookies = csrf_token(request)
     context = {
         "user": user,
         "csrf": csrf,
@@ -168,7 +201,8 @@ FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
     """The hidden ``csrfmiddlewaretoken`` field (or the header) must match the cookie."""
     token = form.get("csrfmiddlewaretoken")
-    session.enforce_csrf(request, token if isinstance(token, str) else None)
+    if not csrf_ok(request, token if isinstance(token, str) else None):
+        raise PermissionDeniedException("CSRF verification failed.")
 
 
 @get(
@@ -181,9 +215,9 @@ def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
 async def item_create_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
 ) -> Template | Redirect:
-    user = await user_pages.session_user(request, db_session)
+    user = await session_user(request, db_session)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     return _form_page(request, user, dict.fromkeys(FORM_FIELDS, ""))
 
 
@@ -201,16 +235,16 @@ async def item_create_submit(
     data: FormBody,
 ) -> Template | Redirect:
     _check_csrf(request, data)
-    user = await user_pages.session_user(request, db_session)
+    user = await session_user(request, db_session)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     item, errors = validate_item_form(data)
     if item is None:
         return _form_page(request, user, _form_values(data), errors)
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     await service.create_item(item.to_values())
     await db_session.commit()  # the app's autocommit handler commits on 2xx only, not on a 303
-    return user_pages.see_other(request.app.route_reverse("items-page"))
+    return see_other(request.app.route_reverse("items-page"))
 
 
 async def _own_item(service: ItemService, user: User, item_id: str) -> Any:
@@ -238,9 +272,9 @@ async def item_edit_page(
     state: State,
     item_id: FromPath[str],
 ) -> Template | Redirect:
-    user = await user_pages.session_user(request, db_session)
+    user = await session_user(request, db_session)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     item = await _own_item(service, user, item_id)
     values = {
@@ -266,9 +300,9 @@ async def item_edit_submit(
     data: FormBody,
 ) -> Template | Redirect:
     _check_csrf(request, data)
-    user = await user_pages.session_user(request, db_session)
+    user = await session_user(request, db_session)
     if user is None:
-        return user_pages.login_redirect(request)
+        return login_redirect(request)
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     item = await _own_item(service, user, item_id)
     parsed, errors = validate_item_form(data)
@@ -276,7 +310,7 @@ async def item_edit_submit(
         return _form_page(request, user, _form_values(data), errors, item_id=item.id)
     await service.update_item(item.id, parsed.to_values())
     await db_session.commit()  # see item_create_submit
-    return user_pages.see_other(request.app.route_reverse("items-page"))
+    return see_other(request.app.route_reverse("items-page"))
 
 
 static_files_router = create_static_files_router(

@@ -67,7 +67,13 @@ def enforce_csrf(request: Request[Any, Any, Any], form_token: str | None = None)
 )
 async def login_form(request: Request[Any, Any, Any]) -> Template:
     """The login page (template ``users/login.html``); sets the ``csrftoken`` cookie."""
-    return pages.login_page(request, next_url=request.query_params.get("next", ""))
+    return login_page(request, next_url=request.query_params.get("next", ""))
+
+
+def login_page(request: Request[Any, Any, Any], **kwargs: Any) -> Template:
+    """The login page with the ``csrftoken`` cookie's token (a new one when there is none)."""
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return pages.login_page(request, csrf=token, cookies=[csrf_cookie(token)], **kwargs)
 
 
 @post(
@@ -113,7 +119,7 @@ async def login(
     next_url = (await request.form()).get("next", "") if html else ""
     if errors:
         if html:
-            return pages.login_page(
+            return login_page(
                 request,
                 status=400,
                 error="Enter your username and password.",
@@ -124,7 +130,7 @@ async def login(
     user = await services.authenticate_user(db_session, data.username, data.password)
     if user is None:
         if html:
-            return pages.login_page(
+            return login_page(
                 request,
                 status=400,
                 error="Invalid username or password.",
