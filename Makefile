@@ -44,10 +44,16 @@ install: $(SYNCED) ## Create/refresh the three virtual environments from their l
 browser: ## Headless Chromium for the browser tests (Debian's package, installed when missing)
 	@scripts/ensure-chromium.sh
 
+## PARITY_WORKERS=2: pytest-xdist workers of `make parity` (1: one process, no xdist)
+PARITY_WORKERS ?= 2
+# One worker per framework's half (contract_tests/conftest.py groups the tests by the
+# fixtures they use; the cross-framework tests form a third group), the native suites beside.
+PARITY_XDIST := $(if $(filter 1,$(PARITY_WORKERS)),,-n $(PARITY_WORKERS) --dist loadgroup)
+
 .PHONY: parity
 parity: install browser ## Run the contract suite against both live servers and print the concept matrix
 	@mkdir -p $(REPORTS)
-	cd contract_tests && .venv/bin/python -m pytest tests --junitxml=$(REPORTS)/parity-junit.xml
+	cd contract_tests && .venv/bin/python -m pytest tests $(PARITY_XDIST) --junitxml=$(REPORTS)/parity-junit.xml
 
 .PHONY: fuzz
 fuzz: install ## Schemathesis (both schemas x both servers) + the differential check with many more examples and a random seed
@@ -124,10 +130,15 @@ run-litestar: litestar_app/.venv/.synced ## Migrate and serve the Litestar app o
 BENCH_MODE := $(if $(filter command line environment,$(origin MODE)),$(MODE),services)
 
 .PHONY: bench
-bench: $(APPS:%=%/.venv/.synced) bench/.venv/.synced ## Benchmarks (not part of `test`): both apps vs a bare-ASGI baseline under wrk + websocket fan-out; bench/results/
+bench: $(APPS:%=%/.venv/.synced) bench/.venv/.synced ## Benchmarks (not part of `test`; needs a quiet machine, BENCH_ALLOW_BUSY=1 to publish anyway): both apps vs a bare-ASGI baseline under wrk, py-spy profiles, websocket fan-out; bench/results/ + README tables
 	cd bench && .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet . && .venv/bin/mypy --no-error-summary .
 	cd bench && .venv/bin/python run.py --mode $(BENCH_MODE)
 	cd bench && .venv/bin/python fanout.py --mode $(BENCH_MODE)
+	bench/.venv/bin/python bench/readme.py
+
+.PHONY: bench-readme
+bench-readme: bench/.venv/.synced ## Regenerate the README's performance tables from bench/results/*.json
+	bench/.venv/bin/python bench/readme.py
 
 .PHONY: diff
 diff: ## Side-by-side source diff of one paired feature folder: make diff F=common

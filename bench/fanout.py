@@ -34,7 +34,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from run import RESULTS, Server, log, machine, running
+from quiet import allow_busy
+from run import RESULTS, Server, finish, log, machine, quiet_gate, running
 
 APPS = ("litestar", "django")
 
@@ -160,6 +161,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    quiet = quiet_gate()
     logdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     info = machine()
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in APPS}
@@ -197,6 +199,10 @@ def main() -> None:
         "runs": runs,
         "summary": summary,
     }
+    quiet.check_after()
+    info["quiet"] = quiet.record()
+    if quiet.busy and not allow_busy():
+        args.out = args.out / "busy"  # not published (git ignores results/busy/)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"fanout-{args.mode}.json").write_text(json.dumps(out, indent=2) + "\n")
     print(
@@ -209,6 +215,7 @@ def main() -> None:
             f"{name:<10}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
             f"{row['flood_deliveries_per_s']:>20.0f}{row['lost']:>6}"
         )
+    finish(quiet)
 
 
 if __name__ == "__main__":

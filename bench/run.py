@@ -1,12 +1,17 @@
 """``make bench``: the two apps and the bare-ASGI baseline under one load generator (wrk).
 
 Per mode (services: a fresh PostgreSQL database per server + Redis; embedded: SQLite files,
-no Redis) it starts every server on uvicorn with the same worker count (plus Django over
-WSGI on gunicorn for the ASGI-vs-WSGI comparison), seeds each through its own API (one
-user, 120 items), then for every endpoint runs wrk against the servers in turn, rotating
-the order each round (A B C D, B C D A, ...) so that drift in the machine's load spreads
-over all of them. Reported per endpoint and server: median requests/s over the rounds,
-p50/p99 latency of the median round, errors, peak RSS per worker process; and the ratios.
+no Redis) it starts every server with the same worker count: the baseline, Litestar and
+Django on uvicorn (ASGI), and Django's recommended deployment for HTTP (gunicorn's gthread
+worker over WSGI, see the README), seeds each through its own API (one user, 120 items),
+then for every endpoint runs wrk against the servers in turn, rotating the order each round
+(A B C D, B C D A, ...) so that drift in the machine's load spreads over all of them.
+Reported per endpoint and server: median requests/s over the rounds, p50/p99 latency of the
+median round, errors, peak RSS per worker process; and the ratios. Then py-spy samples each
+server on item retrieve (``results/profile-<mode>-<server>-item-retrieve.txt``).
+
+The machine is checked before and after (quiet.py): when it was busy nothing is published
+(results go to ``results/busy/``, exit 3) unless ``BENCH_ALLOW_BUSY=1``.
 
 Writes ``results/<mode>.json`` and ``results/<mode>.png`` and prints a table.
 Usage: ``python run.py [--mode services|embedded] [--rounds 3] [--duration 4] [--workers 1]``
@@ -39,6 +44,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from quiet import BUSY_EXIT, QuietCheck, allow_busy
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
@@ -53,9 +60,21 @@ SERVERS: dict[str, tuple[Path, list[str]]] = {
     "baseline": (HERE, ["uvicorn", "baseline:app"]),
     "litestar": (ROOT / "litestar_app", ["uvicorn", "config.asgi:application"]),
     "django": (ROOT / "django_app", ["uvicorn", "config.asgi:application"]),
-    # DRF over WSGI: gunicorn's threaded worker, the usual production set-up for sync Django.
-    "django-wsgi": (ROOT / "django_app", ["gunicorn", "config.wsgi:application"]),
+    # Django's recommended deployment for HTTP (README, Deployment): DRF over WSGI on gunicorn's
+    # threaded worker; the websockets go to a uvicorn (ASGI) process behind the same proxy.
+    "django-recommended": (ROOT / "django_app", ["gunicorn", "config.wsgi:application"]),
 }
+#: How each server is run, as the results file and the README state it.
+DEPLOYMENTS = {
+    "baseline": "uvicorn baseline:app (bare ASGI, hand-written routing, raw SQL)",
+    "litestar": "uvicorn config.asgi:application",
+    "django": "uvicorn config.asgi:application (ASGI)",
+    "django-recommended": "gunicorn config.wsgi:application -k gthread --threads 8 (WSGI)",
+}
+#: The endpoint py-spy samples on every server after the measurement.
+PROFILED_ENDPOINT = "item retrieve"
+PROFILE_S = 6
+RSS_SETTLE_S = 5
 UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
 WSGI_THREADS = 8
 
@@ -407,8 +426,8 @@ def summarize(servers: list[Server]) -> dict[str, Any]:
             "litestar/baseline": ratio("litestar", "baseline"),
             "django/baseline": ratio("django", "baseline"),
             "litestar/django": ratio("litestar", "django"),
-            "django-wsgi/django": ratio("django-wsgi", "django"),
-            "django-wsgi/baseline": ratio("django-wsgi", "baseline"),
+            "django-recommended/baseline": ratio("django-recommended", "baseline"),
+            "django-recommended/django": ratio("django-recommended", "django"),
         }
         table[endpoint.name] = row
     list_cost = {}
@@ -422,7 +441,7 @@ def print_table(mode: str, result: dict[str, Any]) -> None:
     names = result["servers"]
     print(f"\n== {mode}: requests/s (median of {result['rounds']} rounds), p50/p99 ms, errors")
     header = f"{'endpoint':<14}" + "".join(f"{n:>24}" for n in names)
-    header += f"{'L/base':>8}{'D/base':>8}{'L/D':>7}{'Dw/D':>7}"
+    header += f"{'L/base':>8}{'D/base':>8}{'L/D':>7}{'Dr/D':>7}"
     print(header)
     for endpoint, row in result["endpoints"].items():
         cells = "".join(
@@ -438,7 +457,7 @@ def print_table(mode: str, result: dict[str, Any]) -> None:
         print(
             f"{endpoint:<14}{cells}{fmt(ratios['litestar/baseline'], 8)}"
             f"{fmt(ratios['django/baseline'], 8)}{fmt(ratios['litestar/django'], 7)}"
-            f"{fmt(ratios['django-wsgi/django'], 7)}"
+            f"{fmt(ratios['django-recommended/django'], 7)}"
         )
     rss = [f"{n} {result['peak_rss_mib'][n]} / {result['rss_after_mib'][n]}" for n in names]
     print("RSS per worker, peak / after the run (MiB): " + ", ".join(rss))
@@ -468,17 +487,17 @@ def chart(mode: str, result: dict[str, Any], path: Path) -> None:
     axes[0].set_ylabel("requests/s (median, log scale)")
     axes[0].legend(fontsize=8)
     axes[0].set_title(f"{mode} mode, {result['workers']} worker(s), wrk -c{result['connections']}")
-    ratio_names = ["litestar/baseline", "django/baseline", "django-wsgi/baseline"]
+    ratio_names = ["litestar/baseline", "django/baseline", "django-recommended/baseline"]
     for i, ratio in enumerate(ratio_names):
         values = [result["endpoints"][e]["ratios"][ratio] or 0 for e in endpoints]
         positions = [x + (i - 1) * 0.27 for x in range(len(endpoints))]
         axes[1].bar(positions, values, 0.27, label=ratio)
-    axes[1].axhline(0.25, color="tab:blue", linestyle=":", linewidth=1)
-    axes[1].axhline(0.10, color="tab:orange", linestyle=":", linewidth=1)
+    axes[1].axhline(0.30, color="tab:blue", linestyle=":", linewidth=1)
+    axes[1].axhline(0.15, color="tab:green", linestyle=":", linewidth=1)
     axes[1].set_xticks(range(len(endpoints)), endpoints, rotation=20)
     axes[1].set_ylabel("share of the baseline's requests/s")
     axes[1].legend(fontsize=8)
-    axes[1].set_title("ratios (dotted: targets 0.25 / 0.10)")
+    axes[1].set_title("ratios (dotted: retrieve targets 0.30 L / 0.15 D rec.)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -538,13 +557,27 @@ def bench_mode(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
                 )
             )
         rss = {server.name: rss_mib(server) for server in servers}
+        # token issue ends the load: let its last password hashes (64 MiB each) finish first
+        time.sleep(RSS_SETTLE_S)
         rss_now = {server.name: rss_mib(server, "VmRSS") for server in servers}
+        profiles = {}
+        if args.profile:
+            from spy import profile_server
+
+            profiled = next(e for e in ENDPOINTS if e.name == PROFILED_ENDPOINT)
+            for server in servers:
+                path = profile_server(
+                    wrk, server, profiled, mode=mode, out=args.profile_dir, seconds=PROFILE_S
+                )
+                profiles[server.name] = path.name
+                log(f"profiled {server.name} on {profiled.name}: {path.name}")
         result = {
             "mode": mode,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "servers": [server.name for server in servers],
             "workers": args.workers,
             "wsgi_threads": WSGI_THREADS,
+            "deployments": {server.name: DEPLOYMENTS[server.name] for server in servers},
             "connections": args.connections,
             "rounds": args.rounds,
             "duration_s": args.duration,
@@ -553,6 +586,7 @@ def bench_mode(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
             "peak_rss_mib": rss,
             "rss_after_mib": rss_now,
             **summarize(servers),
+            "profiles": {"endpoint": PROFILED_ENDPOINT, "files": profiles},
         }
     result["wall_s"] = round(time.monotonic() - started, 1)
     shutil.rmtree(logdir, ignore_errors=True)
@@ -569,18 +603,60 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--no-profile", dest="profile", action="store_false", help="skip the py-spy profiles"
+    )
     args = parser.parse_args()
     # A SIGTERM (make interrupted, CI timeout) unwinds like Ctrl-C: servers stopped, DBs dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if "baseline" not in args.servers:
         args.servers.insert(0, "baseline")
     wrk = ensure_wrk()
+    quiet = quiet_gate()
+    args.profile_dir = Path(tempfile.mkdtemp(prefix="bench-profiles-"))
     result = bench_mode(args, wrk)
+    quiet.check_after()
+    result["machine"]["quiet"] = quiet.record()
+    if quiet.busy and not allow_busy():
+        args.out = args.out / "busy"  # not published (git ignores results/busy/)
     args.out.mkdir(parents=True, exist_ok=True)
+    for profile in args.profile_dir.glob("*.txt"):
+        shutil.move(profile, args.out / profile.name)
+    shutil.rmtree(args.profile_dir, ignore_errors=True)
     (args.out / f"{args.mode}.json").write_text(json.dumps(result, indent=2) + "\n")
     chart(args.mode, result, args.out / f"{args.mode}.png")
     print_table(args.mode, result)
     print(f"\nwrote {args.out / (args.mode + '.json')} and {args.mode}.png ({result['wall_s']} s)")
+    finish(quiet)
+
+
+def quiet_gate() -> QuietCheck:
+    """Check the machine before a run: a busy one stops here unless BENCH_ALLOW_BUSY=1."""
+    quiet = QuietCheck()
+    quiet.check_before()
+    log(f"machine before the run: {quiet.before}")
+    if quiet.busy:
+        print(quiet.banner(), file=sys.stderr, flush=True)
+        if not allow_busy():
+            log(
+                f"refusing to bench a busy machine (exit {BUSY_EXIT}); wait until it is quiet, "
+                "or BENCH_ALLOW_BUSY=1 to publish results marked busy"
+            )
+            sys.exit(BUSY_EXIT)
+    return quiet
+
+
+def finish(quiet: QuietCheck) -> None:
+    """Exit non-zero (BUSY_EXIT) when the machine was busy and busy results are not allowed."""
+    if not quiet.busy:
+        log("machine quiet before and after the run: results published")
+        return
+    print(quiet.banner(), file=sys.stderr, flush=True)
+    if allow_busy():
+        log("BENCH_ALLOW_BUSY=1: results published, marked busy")
+        return
+    log("results NOT published (written under results/busy/)")
+    sys.exit(BUSY_EXIT)
 
 
 if __name__ == "__main__":

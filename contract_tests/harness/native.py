@@ -3,6 +3,10 @@
 The suites are the slowest part of ``make parity``; the root conftest starts them right after
 collection (only when their contract test was collected) so they overlap with the HTTP tests.
 Every process runs in its own session and is stopped by :func:`stop_all` (session end, atexit).
+
+Under pytest-xdist (``make parity``) the controller starts them (it sees every worker's
+collection) in a directory shared with the workers (:func:`use_shared_dir`); the worker that
+runs the contract test waits for the ``<framework>-native.rc`` file the run writes when done.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from harness.paths import app_dir, app_python
 from harness.servers import base_environment, stop_process
 
 NATIVE_TIMEOUT_S = 420.0
+#: Seconds a worker waits for the controller's run to appear before calling it never started.
+APPEAR_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -44,14 +50,27 @@ def junit_totals(path: Path) -> dict[str, int]:
     return totals
 
 
+def _paths(workdir: Path, framework: str) -> tuple[Path, Path, Path]:
+    """(JUnit XML, log, exit-code file) of ``framework``'s run in ``workdir``."""
+    stem = workdir / f"{framework}-native"
+    return stem.with_suffix(".xml"), stem.with_suffix(".log"), stem.with_suffix(".rc")
+
+
+def _result(framework: str, workdir: Path, returncode: int, started: float) -> NativeResult:
+    junit, log, _ = _paths(workdir, framework)
+    output = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    totals = junit_totals(junit) if junit.exists() else {}
+    return NativeResult(returncode, output, totals, time.monotonic() - started)
+
+
 class NativeRun:
     """One background ``python -m pytest`` inside an app folder."""
 
     def __init__(self, framework: str, workdir: Path) -> None:
         self.framework = framework
-        self.junit = workdir / f"{framework}-native.xml"
-        self.log = workdir / f"{framework}-native.log"
-        cmd = [
+        self.workdir = workdir
+        self.junit, self.log, rc_file = _paths(workdir, framework)
+        pytest_cmd = [
             str(app_python(framework)),
             "-m",
             "pytest",
@@ -59,6 +78,9 @@ class NativeRun:
             "no:cacheprovider",
             f"--junitxml={self.junit}",
         ]
+        # The shell records the exit code for a waiter in another process (an xdist worker).
+        cmd = ["/bin/sh", "-c", f'"$@"; echo $? > {rc_file}.tmp && mv {rc_file}.tmp {rc_file}']
+        cmd += ["native-suite", *pytest_cmd]
         self.started = time.monotonic()
         with self.log.open("wb") as out:
             self.process: subprocess.Popen[bytes] = subprocess.Popen(
@@ -76,25 +98,57 @@ class NativeRun:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             stop_process(self.process)
-        output = self.log.read_text(encoding="utf-8", errors="replace")
-        totals = junit_totals(self.junit) if self.junit.exists() else {}
         rc = self.process.returncode if self.process.returncode is not None else -1
-        return NativeResult(rc, output, totals, time.monotonic() - self.started)
+        return _result(self.framework, self.workdir, rc, self.started)
+
+
+class SharedRun:
+    """A run another process (the xdist controller) started in the shared directory."""
+
+    def __init__(self, framework: str, workdir: Path) -> None:
+        self.framework = framework
+        self.workdir = workdir
+
+    def wait(self, timeout: float = NATIVE_TIMEOUT_S) -> NativeResult:
+        _, log, rc_file = _paths(self.workdir, self.framework)
+        began = time.monotonic()
+        while not rc_file.exists():
+            waited = time.monotonic() - began
+            if waited > timeout or (waited > APPEAR_TIMEOUT_S and not log.exists()):
+                return _result(self.framework, self.workdir, -1, began)
+            time.sleep(0.5)
+        rc = int(rc_file.read_text().strip() or "-1")
+        return _result(self.framework, self.workdir, rc, began)
 
 
 _LOCK = threading.Lock()
 _RUNS: dict[str, NativeRun] = {}
 _WORKDIR: list[Path] = []
+_SHARED: list[Path] = []
 
 
-def start(framework: str) -> NativeRun:
-    """Start (once) the native suite of ``framework``."""
+def make_shared_dir() -> Path:
+    """The directory the runs of this session use (created once; removed by stop_all)."""
+    with _LOCK:
+        if not _WORKDIR:
+            _WORKDIR.append(Path(tempfile.mkdtemp(prefix="parity-native-")))
+            atexit.register(stop_all)
+        return _WORKDIR[0]
+
+
+def use_shared_dir(path: Path) -> None:
+    """In an xdist worker: the runs are the controller's, in ``path``; only wait for them."""
+    _SHARED[:] = [path]
+
+
+def start(framework: str) -> NativeRun | SharedRun:
+    """Start (once) the native suite of ``framework``; in a worker, the controller's run."""
+    if _SHARED:
+        return SharedRun(framework, _SHARED[0])
+    workdir = make_shared_dir()
     with _LOCK:
         if framework not in _RUNS:
-            if not _WORKDIR:
-                _WORKDIR.append(Path(tempfile.mkdtemp(prefix="parity-native-")))
-                atexit.register(stop_all)
-            _RUNS[framework] = NativeRun(framework, _WORKDIR[0])
+            _RUNS[framework] = NativeRun(framework, workdir)
         return _RUNS[framework]
 
 

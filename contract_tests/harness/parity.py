@@ -7,6 +7,8 @@
   failing -> "divergence", passing -> failure ("stale divergence").
 * At the end: a rich matrix (concept | title | django | litestar | tests | divergence notes) in
   the terminal summary and ``<reports>/parity.json`` (``--parity-json`` overrides the path).
+* Under pytest-xdist each worker sends what it collected and observed to the controller
+  (``workeroutput``), which merges them and writes the one matrix and parity.json.
 """
 
 from __future__ import annotations
@@ -50,6 +52,24 @@ def record_schemathesis_failure(framework: str, key: str) -> None:
     """Count one failing operation (``key`` de-duplicates shrinking re-runs)."""
     with _STATS_LOCK:
         _ST_FAILURES.setdefault(framework, set()).add(key)
+
+
+def export_schemathesis() -> dict[str, Any]:
+    """This process's schemathesis counters (an xdist worker sends them to the controller)."""
+    with _STATS_LOCK:
+        return {
+            "cases": dict(_ST_CASES),
+            "failures": {k: sorted(v) for k, v in _ST_FAILURES.items()},
+        }
+
+
+def merge_schemathesis(data: dict[str, Any]) -> None:
+    """Add a worker's counters (:func:`export_schemathesis`) to this process's."""
+    with _STATS_LOCK:
+        for fw, cases in data.get("cases", {}).items():
+            _ST_CASES[fw] = _ST_CASES.get(fw, 0) + int(cases)
+        for fw, keys in data.get("failures", {}).items():
+            _ST_FAILURES.setdefault(fw, set()).update(keys)
 
 
 def schemathesis_summary(frameworks: tuple[str, ...]) -> dict[str, dict[str, int]]:
@@ -134,6 +154,27 @@ class ParityState:
             if _RANK[outcome] >= _RANK.get(self.outcomes.get(key, "skip"), 0):
                 self.outcomes[key] = outcome
 
+    def export(self) -> dict[str, Any]:
+        """What an xdist worker sends to the controller (JSON-able, see :meth:`merge`)."""
+        return {
+            "items": {
+                nodeid: [info.test, list(info.concepts), list(info.frameworks)]
+                for nodeid, info in self.items.items()
+            },
+            "outcomes": [[test, fw, outcome] for (test, fw), outcome in self.outcomes.items()],
+            "stale": [list(key) for key in self.stale],
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add a worker's export; the worst outcome of a (test, framework) wins."""
+        for nodeid, (test, concepts, frameworks) in data.get("items", {}).items():
+            self.add_item(nodeid, ItemInfo(test, tuple(concepts), tuple(frameworks)))
+        for test, fw, outcome in data.get("outcomes", []):
+            key = (test, fw)
+            if _RANK[outcome] >= _RANK.get(self.outcomes.get(key, "skip"), 0):
+                self.outcomes[key] = outcome
+        self.stale.update((test, fw) for test, fw in data.get("stale", []))
+
     def concept_status(self, concept: str, framework: str) -> str:
         ran = [
             outcome
@@ -207,14 +248,39 @@ def pytest_configure(config: pytest.Config) -> None:
         frameworks=selected_frameworks(),
         divergences=load_divergences(),
     )
-    config.pluginmanager.register(ParityPlugin(state), "parity-plugin")
+    config.pluginmanager.register(ParityPlugin(state, config), "parity-plugin")
 
 
 class ParityPlugin:
     """Session hooks bound to one :class:`ParityState`."""
 
-    def __init__(self, state: ParityState) -> None:
+    def __init__(self, state: ParityState, config: pytest.Config) -> None:
         self.state = state
+        self.config = config
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    @property
+    def is_controller(self) -> bool:
+        """True in the process that runs pytest-xdist's workers (it runs no test itself)."""
+        return self.config.pluginmanager.has_plugin("dsession")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            output: dict[str, Any] = session.config.workeroutput  # type: ignore[attr-defined]
+            output["parity"] = self.state.export()
+            output["parity_schemathesis"] = export_schemathesis()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """xdist controller: merge what the worker collected and observed."""
+        output = getattr(node, "workeroutput", None) or {}
+        if "parity" in output:
+            self.state.merge(output["parity"])
+        if "parity_schemathesis" in output:
+            merge_schemathesis(output["parity_schemathesis"])
 
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
@@ -263,6 +329,8 @@ class ParityPlugin:
             )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_controller:
+            return  # the workers record their own reports and send the result (merged below)
         state = self.state
         info = state.info_for(report.nodeid)
         if info is None:
@@ -290,7 +358,7 @@ class ParityPlugin:
         self, terminalreporter: Any, exitstatus: int, config: pytest.Config
     ) -> None:
         state = self.state
-        if not state.items:
+        if not state.items or self.is_worker:
             return
         report = build_report(state)
         target = config.getoption("--parity-json")

@@ -354,7 +354,10 @@ class ServerManager:
         base = (
             self.redis_url().rsplit("/", 1)[0] if "/" in self.redis_url()[8:] else self.redis_url()
         )
-        return f"{base}/{1 + (index - 1) % 15}"
+        # Under pytest-xdist each worker has a manager of its own: worker N starts at 1 + 7N.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+        offset = 7 * int(worker) if worker.isdigit() else 0
+        return f"{base}/{1 + (offset + index - 1) % 15}"
 
     def server_env(self, framework: str, database_url: str) -> dict[str, str]:
         """The env vocabulary the harness sets for a server."""
@@ -462,7 +465,9 @@ class ServerManager:
         env = base_environment() | dict(app_env)
         logs = reports_dir() / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        log_path = logs / f"{name}.log"
+        # two xdist workers may each start a server of one framework (the cross-framework group)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        log_path = logs / (f"{name}-{worker}.log" if worker else f"{name}.log")
         if migrate:
             result = run_in_app(framework, migrate_command(framework), env)
             log_path.write_text(f"$ {' '.join(migrate_command(framework))}\n{result.stdout}\n")

@@ -24,6 +24,7 @@ from harness.accounts import (
     seed_user_id,
 )
 from harness.items import create_item
+from harness.redis_server import PrivateRedis
 from harness.servers import LiveServer, ServerManager
 
 
@@ -70,8 +71,16 @@ def staff(seeded: None, session_http: httpx.Client) -> Account:
 
 
 #: Env overrides of the second ("tuned") server of each framework (one process serves every
-#: test that needs a changed setting: starting a server costs seconds).
-TUNED_ENV = {"TOKEN_RATE_LIMIT": "3/minute", "PAGE_SIZE_DEFAULT": "5", "WS_TICKET_TTL": "1"}
+#: test that needs a changed setting: starting a server costs seconds). APP_NAME (plus the
+#: framework), ENABLE_TEST_ROUTES and CORS_ORIGINS serve test_health's changed-env check.
+TUNED_ENV = {
+    "TOKEN_RATE_LIMIT": "3/minute",
+    "PAGE_SIZE_DEFAULT": "5",
+    "WS_TICKET_TTL": "1",
+    "APP_NAME": "parity-tuned",
+    "ENABLE_TEST_ROUTES": "0",
+    "CORS_ORIGINS": "",
+}
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +88,40 @@ def tuned(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveSer
     """A second server of the framework on the same database with TUNED_ENV applied."""
     if server.external:
         pytest.skip("cannot start a variant of an external server")
-    variant = server_manager.start_variant(server.framework, TUNED_ENV)
+    overrides = TUNED_ENV | {"APP_NAME": f"{TUNED_ENV['APP_NAME']}-{server.framework}"}
+    variant = server_manager.start_variant(server.framework, overrides)
+    try:
+        yield variant
+    finally:
+        server_manager.stop(variant)
+
+
+@pytest.fixture(scope="session")
+def private_redis(framework: str, server_manager: ServerManager) -> Iterator[PrivateRedis]:
+    """A redis-server of this framework's own that the outage tests stop and restart.
+
+    Session-scoped with :func:`on_private_redis`: the Redis outage tests (test_faults,
+    test_pubsub) share one variant server instead of starting one each; each of them leaves
+    the Redis running.
+    """
+    redis = PrivateRedis(server_manager)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.close()
+
+
+@pytest.fixture(scope="session")
+def on_private_redis(
+    server: LiveServer, server_manager: ServerManager, private_redis: PrivateRedis
+) -> Iterator[LiveServer]:
+    """A process of the framework on the main database, with the private Redis."""
+    if server.external:
+        pytest.skip("cannot start a variant of an external server")
+    variant = server_manager.start_variant(
+        server.framework, {"REDIS_URL": private_redis.url}, "private-redis"
+    )
     try:
         yield variant
     finally:

@@ -8,34 +8,15 @@ which the test stops and restarts: /health answers 503 problem+json while Redis 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from harness.private_services import PrivateRedis
 from harness.problem import assert_problem
-from harness.servers import LiveServer, ServerManager
+from harness.servers import LiveServer
 
 RECOVERY_S = 5.0
-
-
-@pytest.fixture
-def redis_backed(
-    server: LiveServer, server_manager: ServerManager
-) -> Iterator[tuple[LiveServer, PrivateRedis]]:
-    if server.external:
-        pytest.skip("cannot start a variant of an external server")
-    redis = PrivateRedis(server_manager)
-    redis.start()
-    variant = server_manager.start_variant(
-        server.framework, {"REDIS_URL": redis.url}, label="private-redis"
-    )
-    try:
-        yield variant, redis
-    finally:
-        server_manager.stop(variant)
-        redis.close()
 
 
 def _health_within(client: httpx.Client, status: int, seconds: float) -> httpx.Response:
@@ -48,8 +29,11 @@ def _health_within(client: httpx.Client, status: int, seconds: float) -> httpx.R
 
 
 @pytest.mark.concept("faults", "route-handlers")
-def test_redis_outage_is_503_then_recovers(redis_backed: tuple[LiveServer, PrivateRedis]) -> None:
-    variant, redis = redis_backed
+def test_redis_outage_is_503_then_recovers(
+    on_private_redis: LiveServer, private_redis: PrivateRedis
+) -> None:
+    """The variant on the private Redis (tests/conftest.py, shared with test_pubsub)."""
+    variant, redis = on_private_redis, private_redis
     with httpx.Client(base_url=variant.base_url, timeout=10) as c:
         assert c.get("/health").json()["redis"] == "ok"
         redis.stop()

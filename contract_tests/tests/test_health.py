@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 
@@ -13,7 +12,7 @@ import pytest
 
 from harness.paths import app_python
 from harness.problem import assert_conforms, assert_problem, media_type
-from harness.servers import ALLOWED_ORIGIN, LiveServer, ServerManager
+from harness.servers import ALLOWED_ORIGIN, LiveServer
 
 
 def parse_utc_z(value: str) -> datetime:
@@ -71,34 +70,16 @@ def test_health_reports_app_name(client: httpx.Client, server: LiveServer) -> No
     assert body["app"] == server.env["APP_NAME"] == f"parity-{server.framework}"
 
 
-@pytest.fixture
-def variant(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveServer]:
-    """A second server of the same framework with a changed environment."""
-    if server.external:
-        pytest.skip("cannot restart an external server with another environment")
-    started = server_manager.start_variant(
-        server.framework,
-        {
-            "APP_NAME": f"parity-{server.framework}-variant",
-            "ENABLE_TEST_ROUTES": "0",
-            "CORS_ORIGINS": "",
-        },
-    )
-    try:
-        yield started
-    finally:
-        server_manager.stop(started)
-
-
 @pytest.mark.concept("app-config")
-def test_changed_env_changes_behaviour(server: LiveServer, variant: LiveServer) -> None:
+def test_changed_env_changes_behaviour(server: LiveServer, tuned: LiveServer) -> None:
+    """The tuned server (tests/conftest.py) runs with APP_NAME, test routes and CORS changed."""
     with (
         httpx.Client(base_url=server.base_url, timeout=10) as main,
-        httpx.Client(base_url=variant.base_url, timeout=10) as changed,
+        httpx.Client(base_url=tuned.base_url, timeout=10) as changed,
     ):
         # APP_NAME is reported by /health
         assert main.get("/health").json()["app"] == f"parity-{server.framework}"
-        assert changed.get("/health").json()["app"] == f"parity-{server.framework}-variant"
+        assert changed.get("/health").json()["app"] == f"parity-tuned-{server.framework}"
         # ENABLE_TEST_ROUTES=0 unmounts /_test/*
         assert main.get("/_test/error").status_code == 500
         assert_problem(changed.get("/_test/error"), 404)

@@ -94,30 +94,6 @@ def test_messages_fan_out_across_processes(
 # --------------------------------------------------------------------------- Redis outage
 
 
-@pytest.fixture(scope="module")
-def private_redis(server_manager: ServerManager) -> Iterator[PrivateRedis]:
-    redis = PrivateRedis(server_manager)
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.close()
-
-
-@pytest.fixture(scope="module")
-def on_private_redis(
-    server: LiveServer, server_manager: ServerManager, private_redis: PrivateRedis
-) -> Iterator[LiveServer]:
-    """A process of the framework on the main database, with the private Redis."""
-    variant = server_manager.start_variant(
-        server.framework, {"REDIS_URL": private_redis.url}, "private-redis"
-    )
-    try:
-        yield variant
-    finally:
-        server_manager.stop(variant)
-
-
 def deliver(
     sender: ClientConnection, others: list[ClientConnection], body: str, timeout: float
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

@@ -61,6 +61,8 @@ class ChatService:
         return list(rows), queryset.count()
 
     def get_room(self, name: str) -> Room:
+        if "\x00" in name:  # no room name holds NUL; PostgreSQL refuses it in a query (500)
+            raise NotFoundError("Room not found.")
         try:
             return Room.objects.get(name=name)
         except Room.DoesNotExist:

@@ -4,8 +4,15 @@ DRF views are CSRF-exempt by design (only ``SessionAuthentication`` enforces it,
 for a request it authenticated), and Django answers a CSRF failure with an HTML page. The
 contract pins CSRF on the session routes (login, logout) and a 403 problem for every
 CSRF failure.
+
+Django already clears the session cookie with ``Max-Age=0`` and checks ``Origin`` /
+``Referer`` in ``CsrfViewMiddleware`` (decision 23). One gap is left: ``login()`` keeps the
+session key when the same user logs in again on a session that is already theirs.
 """
 
+from typing import Any
+
+from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck
@@ -34,3 +41,14 @@ def enforce_csrf(request: Request) -> None:
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     """``CSRF_FAILURE_VIEW``: a 403 problem instead of Django's HTML page."""
     return problem_json(request, status.HTTP_403_FORBIDDEN, detail=CSRF_FAILED)
+
+
+# contract-shim: 22 (sessions rotate at every login, the same user's included).
+def login_with_fresh_session(request: HttpRequest, user: Any) -> None:
+    """Decision 22: every login issues a fresh session id (the previous one answers 401).
+
+    ``cycle_key()`` first: ``login()`` then finds nothing to flush or cycle for the same user,
+    and a client-chosen or pre-login key never carries the authenticated session.
+    """
+    request.session.cycle_key()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -255,6 +255,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_NAME = "csrftoken"
+# Origins besides this host allowed to send session writes (the CSRF Origin/Referer check).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 CSRF_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie is not a credential (it only proves same-origin), so it is not Secure-only.

@@ -74,7 +74,7 @@ def parse_uuid(value: str, name: str) -> UUID:
 class ItemsViewMixin(ContractViewMixin):
     """What every items view shares: auth, the service, layered Cache-Control."""
 
-    # JSON bodies: the default parser (common.parsers) answers 413 over 1 MiB, 415 otherwise.
+    # JSON bodies: the default parser (compat.validation) answers 413 over 1 MiB, 415 otherwise.
     permission_classes = ITEM_PERMISSIONS
     # Layer 2 (the "router/controller" layer): every items response unless an action says.
     cache_control = "private, max-age=0"
@@ -352,6 +352,17 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
             length = 0
         if length > settings.UPLOAD_MAX_REQUEST_BYTES:
             raise PayloadTooLarge()
+        # Django decodes a non-UTF-8 text part with U+FFFD; the contract refuses it (400,
+        # pointer at the part) as the Litestar app does (issue 12, "no 5xx").
+        undecodable = sorted(
+            name
+            for name, values in request.data.lists()  # type: ignore[union-attr]
+            if any(isinstance(v, str) and "\ufffd" in v for v in values)
+        )
+        if undecodable:
+            raise exceptions.ValidationError(
+                {name: ["Text parts must be UTF-8."] for name in undecodable}
+            )
         files = request.FILES.getlist("files")
         if not files:
             raise exceptions.ValidationError({"files": ["At least one file is required."]})

@@ -9,20 +9,58 @@ token minted by either app validates on the other when both share ``SECRET_KEY``
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
+import jwt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
 # "Bearer <token>": the scheme word in any case, exactly one space, one token without spaces.
 _BEARER = re.compile(rb"^bearer ([^\s]+)$", re.IGNORECASE)
 
 WWW_AUTHENTICATE = "Bearer"
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
+NUMERIC_DATE_MAX = 253402300799
+"""9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
+
+
+def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float) -> None:
+    """The contract's claim rule (decision 25), identical in both apps; raise if broken.
+
+    ``exp`` and ``iat`` required, ``nbf`` optional: JSON integers (not bool, not float) in
+    ``[0, NUMERIC_DATE_MAX]``, with ``exp > now``, ``iat <= now`` and ``nbf <= now`` (no
+    leeway). ``sub`` a UUID in canonical form; ``iss``/``aud`` strings equal to the settings;
+    ``jti`` a non-empty string; ``type`` the string ``"access"``.
+    """
+    dates: dict[str, int] = {}
+    for name in ("exp", "iat", "nbf"):
+        if name == "nbf" and name not in claims:
+            continue
+        value = claims.get(name)
+        if type(value) is not int or not 0 <= value <= NUMERIC_DATE_MAX:
+            raise jwt.InvalidTokenError(f"Claim {name!r} must be an integer NumericDate.")
+        dates[name] = value
+    if dates["exp"] <= now or dates["iat"] > now or dates.get("nbf", 0) > now:
+        raise jwt.InvalidTokenError("The token is expired or not valid yet.")
+    sub = claims.get("sub")
+    try:
+        canonical = isinstance(sub, str) and str(uuid.UUID(sub)) == sub
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise jwt.InvalidTokenError("Claim 'sub' must be a user id.")
+    jti = claims.get("jti")
+    if claims.get("iss") != issuer or claims.get("aud") != audience:
+        raise jwt.InvalidTokenError("Wrong issuer or audience.")
+    if not (isinstance(jti, str) and jti) or claims.get("type") != "access":
+        raise jwt.InvalidTokenError("Not an access token.")
 
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
@@ -36,11 +74,37 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         # simplejwt accepts any whitespace and a case-sensitive scheme; the contract wants a
         # case-insensitive "Bearer" and a single space. Anything else is "no bearer token",
         # i.e. anonymous (401 on protected routes).
+        if b"," in header:
+            # Decision 24: Django joins repeated headers with ","; two Authorization headers
+            # are ambiguous credentials, refused whatever either says.
+            raise exceptions.AuthenticationFailed("Send one Authorization header.")
         match = _BEARER.match(header)
         return match.group(1) if match else None
 
     def authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        # simplejwt turns a string or huge ``exp`` into a 500 (datetime overflow) and does not
+        # require ``iat``: the contract's claim rule runs first (decision 25).
+        try:
+            claims = jwt.decode(
+                raw_token,
+                api_settings.SIGNING_KEY,
+                algorithms=[api_settings.ALGORITHM],
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_aud": False,
+                    "verify_iss": False,
+                },
+            )
+            check_claims(claims, api_settings.ISSUER, api_settings.AUDIENCE, time.time())
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken("The token is invalid or expired.") from exc
+        return super().get_validated_token(raw_token)
 
     def get_user(self, validated_token: Token) -> Any:
         # User ids are UUIDs: a validly signed token whose ``sub`` is not one would make the

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user, login, logout
+from django.contrib.auth import get_user, logout
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from common.errors import ProblemSerializer, ValidationProblemSerializer
 from compat.problems import problem_response
-from compat.sessions import enforce_csrf
+from compat.sessions import enforce_csrf, login_with_fresh_session
 from compat.views import ContractViewMixin
 from users import pages, services
 from users.schemas import LoginFormSerializer, SessionUserSerializer
@@ -107,7 +107,7 @@ class LoginView(ContractViewMixin, APIView):
             return problem_response(
                 request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
             )
-        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login_with_fresh_session(request._request, user)
         if html:
             return pages.see_other(pages.safe_next(request.POST.get("next")))
         return Response(SessionUserSerializer(user).data)

@@ -8,9 +8,10 @@ unless a lower layer overrides it.
 
 from __future__ import annotations
 
+import functools
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -25,85 +26,95 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
-from redis.asyncio import Redis
 
-from chat.channels import channels_plugin
 from chat.plugin import ChatPlugin
-from common.errors import (
-    EXCEPTION_HANDLERS,
-    JSON_MAX_BYTES,
-    limit_query_fields,
-    reject_null_literals,
-    require_json_content_type,
-)
+from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES
 from common.logging import logging_plugins
 from common.middleware import (
-    AllowedHostsMiddleware,
     ProcessTimeMiddleware,
     assign_request_id,
-    correct_options_allow,
-    default_cache_control,
     stamp_response_headers,
 )
-from common.parsers import ContractRequest
+from common.stores import create_redis, create_stores, redis_lifespan
+from compat import CompatPlugin
 from config.settings import BASE_DIR, Settings
 from config.urls import SCHEMA_PATH, route_handlers, schema_router
 from items.plugin import ItemsPlugin
-from users.admin import admin_plugin
 from users.auth import SECURITY_SCHEMES
-from users.commands import UsersCLIPlugin
-from users.events import LISTENERS as USERS_LISTENERS
-from users.urls import middleware as users_middleware
-from users.urls import stores as users_stores
+from users.plugin import UsersPlugin
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-REDIS_TIMEOUT = 1.0
-"""Seconds; a dead Redis must fail fast instead of hanging requests."""
+    from litestar.types import Scope
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 
 @asynccontextmanager
 async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Fill app state at startup (``started_at``, the shared Redis client); close it at shutdown."""
-    settings: Settings = app.state.settings
+    """Fill app state at startup (``started_at``, reported by ``/health``)."""
     app.state.started_at = datetime.now(UTC)
-    redis = (
-        Redis.from_url(
-            settings.redis_url,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            health_check_interval=30,
-        )
-        if settings.redis_url
-        else None
-    )
-    app.state.redis = redis
-    try:
-        yield
-    finally:
-        if redis is not None:
-            await redis.aclose()
+    yield
+
+
+POOL_RECYCLE_S: Final = 1800
+"""Seconds after which a pooled connection is replaced (idle-connection killers, failovers)."""
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY: Final = "read_only_request"
+"""``Session.info`` key: the session of a safe-method request (``RequestSQLAlchemyConfig``)."""
 
 
 def create_engine_config(settings: Settings) -> EngineConfig:
-    """PostgreSQL: a pool with room for every request a worker serves at once, pre-pinged.
+    """PostgreSQL: a pool with room for every request a worker serves at once.
 
     SQLAlchemy's default pool (5 + 10 overflow) closes each overflow connection when it is
     returned, so past 5 concurrent requests every request paid a fresh connect (TLS probe,
-    auth, startup) under ``make bench``. pool_pre_ping replaces connections PostgreSQL
-    dropped (restart, failover) so the app recovers on its own; SQLite has no server to lose.
+    auth, startup) under ``make bench``. No pre-ping by default (``DB_POOL_PRE_PING``): on
+    asyncpg it costs three round trips per checkout (BEGIN, ``;``, ROLLBACK). Dropped
+    connections are recovered without it: the first query on one fails as a disconnect,
+    SQLAlchemy then invalidates every connection of the pool older than that moment, and that
+    request answers 503 (the fault suite's PostgreSQL restart test proves the recovery);
+    ``pool_recycle`` bounds a connection's age. SQLite has no server to lose.
     """
     if not settings.is_postgres:
         return EngineConfig()
     return EngineConfig(
-        pool_pre_ping=settings.db_pool_pre_ping, pool_size=settings.db_pool_size, max_overflow=10
+        pool_pre_ping=settings.db_pool_pre_ping,
+        pool_recycle=POOL_RECYCLE_S,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
     )
+
+
+@functools.cache
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) with connections in autocommit mode."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class RequestSQLAlchemyConfig(SQLAlchemyAsyncConfig):
+    """A GET/HEAD/OPTIONS request's session reads without a transaction (PostgreSQL).
+
+    Its connection is in autocommit mode, so the reads cost no ``BEGIN``/``COMMIT`` round
+    trips (like Django's autocommit reads); every other request keeps one transaction that
+    the before-send handler commits or rolls back.
+    """
+
+    def provide_session(self, state: State, scope: Scope) -> AsyncSession:
+        session = super().provide_session(state, scope)
+        if scope.get("method") in SAFE_METHODS and not session.info.get(READ_ONLY):
+            # the first call of the request: the session has not touched the database yet
+            session.info[READ_ONLY] = True
+            session.bind = _autocommit(self.get_engine())
+            session.sync_session.bind = session.bind.sync_engine
+        return session
 
 
 def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     """advanced-alchemy config: engine, per-request session, Alembic (never ``create_all``)."""
-    return SQLAlchemyAsyncConfig(
+    config_class = RequestSQLAlchemyConfig if settings.is_postgres else SQLAlchemyAsyncConfig
+    return config_class(
         connection_string=settings.database_url,
         engine_config=create_engine_config(settings),
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -157,18 +168,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Litestar application from ``settings`` (default: the environment)."""
     settings = settings or Settings.from_env()
     settings.check()  # refuses unsafe production settings before anything is built
-    sqlalchemy_config = create_sqlalchemy_config(settings)
+    redis = create_redis(settings)  # one client (or None) for every Redis user of the app
     return Litestar(
         route_handlers=route_handlers(settings),
         plugins=[
-            SQLAlchemyPlugin(config=sqlalchemy_config),
-            # SQLAdmin at /admin (staff only), on the same engine as the request sessions.
-            admin_plugin(settings, sqlalchemy_config.get_engine()),
-            UsersCLIPlugin(),
-            ItemsPlugin(),  # routes, dependencies and templates of the items feature
-            # Pub/sub for chat (memory, or Redis with a supervised listener) and the feature.
-            channels_plugin(settings),
-            ChatPlugin(),
+            SQLAlchemyPlugin(config=create_sqlalchemy_config(settings)),
+            # The contract workarounds (compat/), first: its middleware precedes the features'.
+            CompatPlugin(settings),
+            # One registration line per feature. UsersPlugin mounts the admin the others
+            # add views to, so it comes first.
+            UsersPlugin(settings),
+            ItemsPlugin(),
+            ChatPlugin(settings, redis),
             # structlog (LOG_FORMAT: console | json) and one access line per request.
             *logging_plugins(settings.log_format, settings.log_level),
         ],
@@ -180,23 +191,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
-        # Contract for every JSON endpoint: body over 1 MiB -> 413, non-JSON body -> 415
-        # (upload routes set their own, larger limit and media type).
+        # Contract for every JSON endpoint: body over 1 MiB -> 413 (upload routes set their
+        # own, larger limit).
         request_max_body_size=JSON_MAX_BYTES,
-        guards=[require_json_content_type, limit_query_fields, reject_null_literals],
-        # Deeply nested or non-UTF-8 JSON bodies -> 400 like any malformed body, not a 500.
-        request_class=ContractRequest,
-        middleware=[
-            ProcessTimeMiddleware(),
-            AllowedHostsMiddleware(settings.allowed_hosts),
-            *users_middleware(settings),  # rate limit, sessions, auth (request.user)
-        ],
-        stores=users_stores(settings),
-        listeners=USERS_LISTENERS,
+        middleware=[ProcessTimeMiddleware()],
+        stores=create_stores(redis),
         before_request=assign_request_id,
-        before_send=[stamp_response_headers, correct_options_allow, default_cache_control],
-        state=State({"settings": settings}),
-        lifespan=[app_lifespan],
+        before_send=[stamp_response_headers],
+        state=State({"settings": settings, "redis": redis}),
+        # Lifespans exit in reverse order: the Redis client is closed after its users.
+        lifespan=[redis_lifespan, app_lifespan],
         debug=settings.debug,
     )
 

@@ -83,6 +83,8 @@ class Settings:
     """Empty means "no Redis": everything stays in memory."""
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "testserver")
     cors_origins: tuple[str, ...] = ()
+    csrf_trusted_origins: tuple[str, ...] = ()
+    """Origins besides this host allowed to send session writes (``CSRF_TRUSTED_ORIGINS``)."""
     enable_test_routes: bool = False
     log_level: str = "INFO"
     log_format: str = "console"
@@ -101,8 +103,8 @@ class Settings:
     """Largest accepted attachment (``UPLOAD_MAX_BYTES``); a whole upload is <= 6 MiB."""
     db_pool_size: int = 20
     """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
-    db_pool_pre_ping: bool = True
-    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``)."""
+    db_pool_pre_ping: bool = False
+    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``; see asgi.py)."""
     channels_prefix: str = "chat"
     """Prefix of every pub/sub channel name in Redis (``CHANNELS_PREFIX``)."""
     ws_max_message_bytes: int = 16384
@@ -126,6 +128,7 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL", "").strip(),
             allowed_hosts=_env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"),
             cors_origins=_env_list("CORS_ORIGINS"),
+            csrf_trusted_origins=_env_list("CSRF_TRUSTED_ORIGINS"),
             enable_test_routes=_env_bool("ENABLE_TEST_ROUTES"),
             log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
             log_format=os.environ.get("LOG_FORMAT", "console").strip().lower(),
@@ -137,7 +140,7 @@ class Settings:
             upload_dir=BASE_DIR / os.environ.get("UPLOAD_DIR", "var/uploads"),
             upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
             db_pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
-            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=True),
+            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=False),
             channels_prefix=_channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat")),
             ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
             ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),

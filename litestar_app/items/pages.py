@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError
 from common.pagination import LimitOffset
+from compat.headers import CacheControl
 from config.settings import BASE_DIR
-from items.api import CacheControl
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
@@ -61,7 +61,15 @@ def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
     equal the ``csrftoken`` cookie, which the login set); a new cookie when it is gone."""
     existing = request.cookies.get(CSRF_COOKIE)
     token = existing or secrets.token_urlsafe(32)
-    fresh = Cookie(key=CSRF_COOKIE, value=token, path="/", samesite="lax", max_age=31449600)
+    # The attributes of users.session.csrf_cookie (a feature module items may not import).
+    fresh = Cookie(
+        key=CSRF_COOKIE,
+        value=token,
+        path="/",
+        samesite="lax",
+        max_age=31449600,
+        expires=31449600,
+    )
     return token, [] if existing else [fresh]
 
 

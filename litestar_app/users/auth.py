@@ -25,18 +25,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
+from common.db import db_session
+from compat.sessions import origin_ok
 from users import services
 
 if TYPE_CHECKING:
-    from litestar import Litestar
     from litestar.connection import ASGIConnection
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 WWW_AUTHENTICATE: Final = "Bearer"
 CSRF_COOKIE: Final = "csrftoken"
@@ -84,21 +83,13 @@ def unauthorized(detail: str = "Authentication credentials were not provided.") 
     return NotAuthorizedException(detail, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
 
 
-def sqlalchemy_config(app: Litestar) -> SQLAlchemyAsyncConfig:
-    """The app's advanced-alchemy config (state keys are made unique per app instance)."""
-    config = app.plugins.get(SQLAlchemyPlugin).config[0]
-    assert isinstance(config, SQLAlchemyAsyncConfig)
-    return config
-
-
-def db_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
-    """The request's SQLAlchemy session (the same one handlers get as ``db_session``)."""
-    config = sqlalchemy_config(connection.app)
-    return config.provide_session(connection.app.state, connection.scope)
-
-
 def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], form_token: str | None = None) -> bool:
-    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie."""
+    """The ``X-CSRFToken`` header (or a form field) matches the ``csrftoken`` cookie.
+
+    Django's Origin/Referer check comes first (decision 23).
+    """
+    if not origin_ok(connection, connection.app.state.settings.csrf_trusted_origins):
+        return False
     cookie = connection.cookies.get(CSRF_COOKIE)
     sent = connection.headers.get(CSRF_HEADER) or form_token
     return bool(cookie and sent and hmac.compare_digest(cookie, sent))
@@ -111,7 +102,12 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         settings = connection.app.state.settings
-        header = connection.headers.get("authorization")
+        headers = connection.headers.getall("authorization", [])
+        if len(headers) > 1 or any("," in value for value in headers):
+            # Decision 24: two Authorization headers (Django sees them joined by ",") are
+            # ambiguous credentials, refused whatever either says.
+            raise unauthorized("Send one Authorization header.")
+        header = headers[0] if headers else None
         if header is not None:
             match = _BEARER.match(header)
             if match is None:

@@ -1,17 +1,26 @@
-"""User business rules: registration, authentication, tokens, outbox."""
+"""User business rules: registration, authentication, tokens, outbox.
+
+Plain async functions over the caller's ``AsyncSession`` (the handler's ``db_session``, a
+CLI command's or a test's session); they raise the domain errors of ``common.errors`` and
+never anything HTTP. Registration announces ``user_registered`` itself, once the
+transaction commits (``common.db.on_commit``), so every entry point (API, CLI) triggers
+the welcome email.
+"""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 from pwdlib import PasswordHash
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from common.errors import ProblemDetailsException
+from common.db import on_commit
+from common.errors import ConflictError
 from users.models import OutboxEmail, User
 
 if TYPE_CHECKING:
@@ -33,11 +42,18 @@ _DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
 InvalidTokenError = jwt.InvalidTokenError
 
 
-class Conflict(ProblemDetailsException):
-    """409 ``urn:problem:conflict``: duplicate username or email."""
+USER_REGISTERED = "user_registered"
+"""The domain event of a new user (listener: ``users.events.on_user_registered``)."""
 
-    status_code = 409
-    problem_type = "urn:problem:conflict"
+
+class Conflict(ConflictError):
+    """Duplicate username or email (409 ``urn:problem:conflict`` over HTTP)."""
+
+
+class EventEmitter(Protocol):
+    """Where domain events go: the Litestar app (``app.emit``) or a test double."""
+
+    def emit(self, event_id: str, *args: Any, **kwargs: Any) -> None: ...
 
 
 def seed_user_id(username: str) -> uuid.UUID:
@@ -46,9 +62,19 @@ def seed_user_id(username: str) -> uuid.UUID:
 
 
 async def register_user(
-    db: AsyncSession, username: str, email: str, password: str, *, is_staff: bool = False
+    db: AsyncSession,
+    username: str,
+    email: str,
+    password: str,
+    *,
+    is_staff: bool = False,
+    events: EventEmitter | None,
 ) -> User:
-    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
+    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
+
+    ``user_registered`` is emitted on ``events`` after the commit (nothing on rollback);
+    ``events=None`` is an explicit "no side effects" (fixtures).
+    """
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise Conflict("A user with that username already exists.")
     if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
@@ -66,6 +92,9 @@ async def register_user(
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
         raise Conflict("A user with that username or email already exists.") from exc
+    if events is not None:
+        user_id = user.id
+        on_commit(db, lambda: events.emit(USER_REGISTERED, user_id=user_id, app=events))
     return user
 
 
@@ -115,9 +144,61 @@ def issue_access_token(user: User, settings: Settings) -> dict[str, Any]:
     }
 
 
+NUMERIC_DATE_MAX = 253402300799
+"""9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
+
+
+def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float) -> None:
+    """The contract's claim rule (decision 25), identical in both apps; raise if broken.
+
+    ``exp`` and ``iat`` required, ``nbf`` optional: JSON integers (not bool, not float) in
+    ``[0, NUMERIC_DATE_MAX]``, with ``exp > now``, ``iat <= now`` and ``nbf <= now`` (no
+    leeway). ``sub`` a UUID in canonical form; ``iss``/``aud`` strings equal to the settings;
+    ``jti`` a non-empty string; ``type`` the string ``"access"``.
+    """
+    dates: dict[str, int] = {}
+    for name in ("exp", "iat", "nbf"):
+        if name == "nbf" and name not in claims:
+            continue
+        value = claims.get(name)
+        if type(value) is not int or not 0 <= value <= NUMERIC_DATE_MAX:
+            raise InvalidTokenError(f"Claim {name!r} must be an integer NumericDate.")
+        dates[name] = value
+    if dates["exp"] <= now or dates["iat"] > now or dates.get("nbf", 0) > now:
+        raise InvalidTokenError("The token is expired or not valid yet.")
+    sub = claims.get("sub")
+    try:
+        canonical = isinstance(sub, str) and str(uuid.UUID(sub)) == sub
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise InvalidTokenError("Claim 'sub' must be a user id.")
+    jti = claims.get("jti")
+    if claims.get("iss") != issuer or claims.get("aud") != audience:
+        raise InvalidTokenError("Wrong issuer or audience.")
+    if not (isinstance(jti, str) and jti) or claims.get("type") != "access":
+        raise InvalidTokenError("Not an access token.")
+
+
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    """Verify signature (HS256 only), exp, iss, aud and ``type == "access"``; else raise."""
+    """Verify signature (HS256 only), then the claim rule (:func:`check_claims`); else raise."""
     claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=[JWT_ALGORITHM],
+        # PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types: the
+        # contract's rule runs first, then PyJWT's own checks.
+        options={
+            "require": REQUIRED_CLAIMS,
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_nbf": False,
+            "verify_aud": False,
+            "verify_iss": False,
+        },
+    )
+    check_claims(claims, settings.jwt_issuer, settings.jwt_audience, time.time())
+    verified: dict[str, Any] = jwt.decode(
         token,
         settings.secret_key,
         algorithms=[JWT_ALGORITHM],
@@ -125,9 +206,7 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
         issuer=settings.jwt_issuer,
         options={"require": REQUIRED_CLAIMS},
     )
-    if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
-        raise InvalidTokenError("Not an access token.")
-    return claims
+    return verified
 
 
 async def write_welcome_email(db: AsyncSession, user_id: uuid.UUID) -> OutboxEmail | None:

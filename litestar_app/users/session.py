@@ -24,6 +24,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
+from compat.sessions import rotate_session
 from users import pages, services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
@@ -47,9 +48,19 @@ P303_LOGIN = ResponseSpec(None, description="Logged in (HTML form flow): to `nex
 P303_LOGOUT = ResponseSpec(None, description="Logged out (HTML form flow): to the login page.")
 
 
+CSRF_MAX_AGE = 31449600  # 52 weeks, Django's CSRF_COOKIE_AGE
+
+
 def csrf_cookie(value: str) -> Cookie:
     # Not HttpOnly: page JavaScript copies it into X-CSRFToken. Not a credential by itself.
-    return Cookie(key=CSRF_COOKIE, value=value, path="/", samesite="lax", max_age=31449600)
+    return Cookie(
+        key=CSRF_COOKIE,
+        value=value,
+        path="/",
+        samesite="lax",
+        max_age=CSRF_MAX_AGE,
+        expires=CSRF_MAX_AGE,  # decision 22: Expires with Max-Age, like Django's cookie
+    )
 
 
 def enforce_csrf(request: Request[Any, Any, Any], form_token: str | None = None) -> None:
@@ -138,6 +149,7 @@ async def login(
                 next_url=next_url,
             )
         raise ProblemDetailsException("Invalid credentials.", status_code=401)
+    rotate_session(request)  # decision 22: never keep a client-chosen or pre-login id
     request.set_session({SESSION_USER_KEY: str(user.id)})
     if html:
         redirect = pages.see_other(pages.safe_next(next_url))

@@ -167,11 +167,12 @@ def test_page_session_ticket_and_socket(app_client: TestClient[Litestar], alice:
     login = app_client.post(
         "/auth/login",
         data={"username": "alice", "password": PASSWORD},
-        headers={"X-CSRFToken": app_client.cookies["csrftoken"]},
+        # the browser's Origin: over https the CSRF check needs it (or a Referer)
+        headers={"X-CSRFToken": app_client.cookies["csrftoken"], "Origin": ORIGIN},
     )
     assert login.status_code == 200, login.text
     assert app_client.post("/api/v1/chat/tickets").status_code == 403  # no CSRF header
-    csrf = {"X-CSRFToken": app_client.cookies["csrftoken"]}
+    csrf = {"X-CSRFToken": app_client.cookies["csrftoken"], "Origin": ORIGIN}
     assert (
         app_client.post("/api/v1/chat/rooms", json={"name": "lobby"}, headers=csrf).status_code
         == 201

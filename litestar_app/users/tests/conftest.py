@@ -45,7 +45,12 @@ def make_user(settings: Settings) -> Any:
 
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 user = await services.register_user(
-                    db, username, f"{username}@example.com", "password-123", is_staff=staff
+                    db,
+                    username,
+                    f"{username}@example.com",
+                    "password-123",
+                    is_staff=staff,
+                    events=None,
                 )
                 user.is_active = active
                 await db.commit()
@@ -70,6 +75,8 @@ def make_app_client(settings: Settings) -> Any:
     def factory(**overrides: Any) -> Iterator[TestClient[Litestar]]:
         app = create_app(replace(settings, **overrides))
         with TestClient(app=app, base_url="https://testserver.local") as test_client:
+            # A browser sends Origin on every POST; over https CSRF needs it (or a Referer).
+            test_client.headers["Origin"] = "https://testserver.local"
             yield test_client
 
     return factory
