@@ -34,7 +34,7 @@ def register(settings: Settings) -> Any:
             engine = create_async_engine(settings.database_url)
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 user = await services.register_user(
-                    db, username, f"{username}@example.com", PASSWORD
+                    db, username, f"{username}@example.com", PASSWORD, events=None
                 )
                 await db.commit()
             await engine.dispose()
@@ -50,9 +50,11 @@ def make_client(settings: Settings) -> Iterator[Any]:
     clients: list[Client] = []
 
     def factory() -> Client:
-        # https: the Secure session cookie is sent back
+        # https: the Secure session cookie is sent back; over https Django's CSRF rule wants
+        # an Origin (or Referer) matching the host (decision 23)
         client: Client = TestClient(app=create_app(settings), base_url="https://testserver.local")
         client.follow_redirects = False
+        client.headers["Origin"] = "https://testserver.local"  # what a browser sends
         clients.append(client.__enter__())
         return client
 
