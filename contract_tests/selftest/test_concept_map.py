@@ -40,6 +40,7 @@ EXPECTED_IDS: tuple[str, ...] = (
     "default-status",
     "serialization",
     "templates",
+    "html-forms",
     "streaming",
     "url-reverse",
     "dtos",
@@ -79,8 +80,8 @@ EXPECTED_IDS: tuple[str, ...] = (
 )
 
 
-def test_expected_ids_are_the_52_concepts() -> None:
-    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 52
+def test_expected_ids_are_the_53_concepts() -> None:
+    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 53
 
 
 def test_map_has_every_concept_in_order() -> None:

@@ -9,7 +9,6 @@ Django turns exceptions into responses inside every middleware layer.
 Both classes use ``MiddlewareMixin``, so they run natively under ASGI and WSGI.
 """
 
-import logging
 import re
 import uuid
 from time import perf_counter
@@ -17,8 +16,6 @@ from time import perf_counter
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
-
-access_log = logging.getLogger("common.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is echoed only when it is safe to log and to send back.
@@ -43,7 +40,7 @@ class ProcessTimeMiddleware(MiddlewareMixin):
 
 
 class RequestIdMiddleware(MiddlewareMixin):
-    """Set ``request.request_id`` and echo it as ``X-Request-ID``; log one access line.
+    """Set ``request.request_id`` and echo it as ``X-Request-ID`` (logged by common.logging).
 
     Django has no per-request hook API besides middleware and the request signals, so the
     Litestar app's before_request / after_request / after_response hooks live here.
@@ -60,11 +57,4 @@ class RequestIdMiddleware(MiddlewareMixin):
     ) -> HttpResponseBase:
         request_id: str = getattr(request, "request_id", None) or uuid.uuid4().hex
         response[REQUEST_ID_HEADER] = request_id
-        access_log.info(
-            "%s %s %s request_id=%s",
-            request.method,
-            request.get_full_path(),
-            response.status_code,
-            request_id,
-        )
         return response

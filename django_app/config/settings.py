@@ -13,6 +13,8 @@ from typing import Any
 
 import dj_database_url
 
+from common.logging import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
 
 # Order mirrors the Litestar app: process time, request id, security headers.
 MIDDLEWARE = [
+    # Outermost: one access line per request, its duration covering every other layer.
+    "common.logging.AccessLogMiddleware",
     "common.middleware.ProcessTimeMiddleware",
     "common.middleware.RequestIdMiddleware",
     # Cache-Control: no-store on API responses unless a view set its own (layered config).
@@ -313,21 +317,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-        },
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-}
+# structlog over the standard library: LOG_FORMAT=console (readable, default) or json.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+configure_structlog()
 
 # --- Items --------------------------------------------------------------------------------
 

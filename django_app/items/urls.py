@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from rest_framework.routers import SimpleRouter
 
 from items.api import AttachmentViewSet, ItemViewSet, blocking_view
-from items.pages import item_page_redirect, items_page
+from items.pages import item_create_page, item_edit_page, item_page_redirect, items_page
 
 router = SimpleRouter()
 # SimpleRouter turns any truthy ``trailing_slash`` into "/"; the regex fragment is set after.
@@ -25,5 +25,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
 
 page_urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^items/?$", items_page, name="items-page"),
+    re_path(r"^items/new/?$", item_create_page, name="item-create-page"),
+    re_path(r"^items/(?P<item_id>[^/]+)/edit/?$", item_edit_page, name="item-edit-page"),
     re_path(r"^items/(?P<item_id>[^/]+)/page/?$", item_page_redirect, name="item-page"),
 ]

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user, logout
-from django.middleware.csrf import get_token
-from django.utils.html import escape
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -27,7 +26,7 @@ from common.errors import ProblemSerializer, ValidationProblemSerializer
 from compat.problems import problem_response
 from compat.sessions import enforce_csrf, login_with_fresh_session
 from compat.views import ContractViewMixin
-from users import services
+from users import pages, services
 from users.schemas import LoginFormSerializer, SessionUserSerializer
 
 # OpenAPI security of the session routes: they check the cookie/CSRF themselves (no DRF
@@ -37,20 +36,12 @@ CSRF_ONLY: Any = [{"csrfHeader": []}]
 SESSION_SAFE: Any = [{"sessionCookie": []}]
 SESSION_UNSAFE: Any = [{"sessionCookie": [], "csrfHeader": []}]
 
-LOGIN_FORM = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
-<body><form method="post" action="/auth/login">
-<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Log in</button>
-</form></body></html>
-"""
-
 P400 = OpenApiResponse(ValidationProblemSerializer, description="Missing form field.")
 P401 = OpenApiResponse(ProblemSerializer, description="Not logged in / wrong credentials.")
 P403 = OpenApiResponse(ProblemSerializer, description="Missing or wrong CSRF token.")
 P415 = OpenApiResponse(ProblemSerializer, description="Not a form body.")
+P303_LOGIN = OpenApiResponse(description="Logged in (HTML form flow): to `next` or /items.")
+P303_LOGOUT = OpenApiResponse(description="Logged out (HTML form flow): to the login page.")
 
 
 class LoginView(ContractViewMixin, APIView):
@@ -69,9 +60,8 @@ class LoginView(ContractViewMixin, APIView):
         summary="The login form",
         responses={(200, "text/html"): OpenApiResponse(str, description="An HTML form.")},
     )
-    def get(self, request: Request) -> Response:
-        token = get_token(request._request)  # also sets the csrftoken cookie
-        return Response(LOGIN_FORM.format(csrf=escape(token)), content_type="text/html")
+    def get(self, request: Request) -> HttpResponse:
+        return pages.login_page(request._request, next_url=request.query_params.get("next", ""))
 
     @extend_schema(
         operation_id="session_login",
@@ -79,20 +69,47 @@ class LoginView(ContractViewMixin, APIView):
         auth=CSRF_ONLY,
         summary="Log in with a form (session cookie)",
         request={"application/x-www-form-urlencoded": LoginFormSerializer},
-        responses={200: SessionUserSerializer, 400: P400, 401: P401, 403: P403, 415: P415},
+        responses={
+            200: SessionUserSerializer,
+            303: P303_LOGIN,
+            400: P400,
+            401: P401,
+            403: P403,
+            415: P415,
+        },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         serializer = LoginFormSerializer(data=request.data)  # a JSON body -> 415 here
         enforce_csrf(request)
+        # A browser's form post (decision 30): the form again with an error, or a redirect.
+        html = pages.wants_html(request._request)
+        if html and not serializer.is_valid():
+            return pages.login_page(
+                request._request,
+                status=status.HTTP_400_BAD_REQUEST,
+                error="Enter your username and password.",
+                username=request.POST.get("username", ""),
+                next_url=request.POST.get("next", ""),
+            )
         serializer.is_valid(raise_exception=True)
         user = services.authenticate_user(
             serializer.validated_data["username"], serializer.validated_data["password"]
         )
         if user is None:
+            if html:
+                return pages.login_page(
+                    request._request,
+                    status=status.HTTP_400_BAD_REQUEST,
+                    error="Invalid username or password.",
+                    username=serializer.validated_data["username"],
+                    next_url=request.POST.get("next", ""),
+                )
             return problem_response(
                 request, status.HTTP_401_UNAUTHORIZED, detail="Invalid credentials."
             )
         login_with_fresh_session(request._request, user)
+        if html:
+            return pages.see_other(pages.safe_next(request.POST.get("next")))
         return Response(SessionUserSerializer(user).data)
 
 
@@ -125,9 +142,11 @@ class LogoutView(ContractViewMixin, APIView):
         auth=SESSION_UNSAFE,
         summary="Log out (delete the session)",
         request=None,
-        responses={204: None, 403: P403},
+        responses={204: None, 303: P303_LOGOUT, 403: P403},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         enforce_csrf(request)
         logout(request._request)  # flushes the session; the middleware clears the cookie
+        if pages.wants_html(request._request):
+            return pages.see_other(pages.LOGIN_URL)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,8 +5,8 @@ and the ``Allow`` / ``Cache-Control`` corrections are contract workarounds: ``co
 
 1. ``ProcessTimeMiddleware``: a real ASGI middleware (``ASGIMiddleware``) because it must
    wrap the whole handler call to time it; ``exclude_path_pattern`` keeps it off ``/health``.
-2. Request id lifecycle hooks: ``assign_request_id`` (``before_request``) stores the id on
-   ``request.state``; ``log_request`` (``after_response``) writes one access-log line.
+2. Request id lifecycle hook: ``assign_request_id`` (``before_request``) stores the id on
+   ``request.state`` (the access line itself is written by ``common.logging.AccessLog``).
 3. ``stamp_response_headers`` (``before_send``): adds ``X-Request-ID`` to the
    ``http.response.start`` message. It runs for *every* response, including
    404/405 raised by the router before any handler, middleware or hook is resolved, and
@@ -16,7 +16,6 @@ and the ``Allow`` / ``Cache-Control`` corrections are contract workarounds: ``co
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import uuid
@@ -30,8 +29,6 @@ from litestar.middleware import ASGIMiddleware
 if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
-access_logger = logging.getLogger("items_api.access")
 
 REQUEST_ID_HEADER: Final = "X-Request-ID"
 PROCESS_TIME_HEADER: Final = "X-Process-Time"
@@ -77,13 +74,6 @@ def get_request_id(connection: ASGIConnection) -> str:
 async def assign_request_id(request: Request) -> None:
     """``before_request`` hook: fix the request id before the handler runs (handlers may log it)."""
     get_request_id(request)
-
-
-async def log_request(request: Request) -> None:
-    """``after_response`` hook: one access-log line per handled request, with its id."""
-    access_logger.info(
-        "%s %s request_id=%s", request.method, request.url.path, get_request_id(request)
-    )
 
 
 async def stamp_response_headers(message: Message, scope: Scope) -> None:

@@ -23,17 +23,16 @@ from advanced_alchemy.extensions.litestar import (
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, State
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
 
 from chat.plugin import ChatPlugin
 from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES
+from common.logging import logging_plugins
 from common.middleware import (
     ProcessTimeMiddleware,
     assign_request_id,
-    log_request,
     stamp_response_headers,
 )
 from common.stores import create_redis, create_stores, redis_lifespan
@@ -181,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UsersPlugin(settings),
             ItemsPlugin(),
             ChatPlugin(settings, redis),
+            # structlog (LOG_FORMAT: console | json) and one access line per request.
+            *logging_plugins(settings.log_format, settings.log_level),
         ],
         # Layer 1 of Cache-Control: every response unless a router/controller/handler says.
         cache_control=CacheControlHeader(no_store=True),
@@ -196,16 +197,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[ProcessTimeMiddleware()],
         stores=create_stores(redis),
         before_request=assign_request_id,
-        after_response=log_request,
         before_send=[stamp_response_headers],
         state=State({"settings": settings, "redis": redis}),
         # Lifespans exit in reverse order: the Redis client is closed after its users.
         lifespan=[redis_lifespan, app_lifespan],
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            # common.errors logs unhandled exceptions itself (once, with the request id).
-            log_exceptions="never",
-        ),
         debug=settings.debug,
     )
 

@@ -87,6 +87,8 @@ class Settings:
     """Origins besides this host allowed to send session writes (``CSRF_TRUSTED_ORIGINS``)."""
     enable_test_routes: bool = False
     log_level: str = "INFO"
+    log_format: str = "console"
+    """``console`` (readable text, development) or ``json`` (production) (``LOG_FORMAT``)."""
     access_token_ttl: int = 900
     """Seconds an access token lives (``ACCESS_TOKEN_TTL``)."""
     token_rate_limit: str = "20/minute"
@@ -129,6 +131,7 @@ class Settings:
             csrf_trusted_origins=_env_list("CSRF_TRUSTED_ORIGINS"),
             enable_test_routes=_env_bool("ENABLE_TEST_ROUTES"),
             log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            log_format=os.environ.get("LOG_FORMAT", "console").strip().lower(),
             access_token_ttl=int(os.environ.get("ACCESS_TOKEN_TTL", "900")),
             token_rate_limit=os.environ.get("TOKEN_RATE_LIMIT", "20/minute"),
             jwt_issuer=os.environ.get("JWT_ISSUER", "items-api"),

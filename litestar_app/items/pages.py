@@ -1,19 +1,29 @@
 """HTML pages: the items page (template + static files) and a redirect by reverse lookup.
 
 Session-authenticated pages outside ``/api``: anonymous visitors are redirected to the
-login form. Jinja (``TemplateConfig`` in ``ItemsPlugin``) autoescapes user data. Not part
-of the API schema. Static files come from ``create_static_files_router``.
+login form (``?next=`` brings them back). Jinja (``TemplateConfig`` in ``ItemsPlugin``)
+autoescapes user data. Not part of the API schema. Static files come from
+``create_static_files_router``. The create and edit pages parse a URL-encoded form and
+validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no form
+library): errors re-render the form with status 400, success is a 303 to the items page;
+another user's item is 404 (no existence leak).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
-from litestar import Request, get
-from litestar.datastructures import State
+import msgspec
+from litestar import Request, get, post
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +32,57 @@ from common.errors import NotFoundError
 from common.pagination import LimitOffset
 from compat.headers import CacheControl
 from config.settings import BASE_DIR
+from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
+from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.models import User
 
 LOGIN_URL = "/auth/login"
 PAGE_LIMIT = 100
+NO_STORE = CacheControl(private=True, no_store=True)  # the user's data and a CSRF token
+FORM_FIELDS = ("name", "description", "price")
+REQUIRED = "This field is required."
+PRICE_INVALID = 'Enter a price such as "12.50".'
+
+
+def login_redirect(request: Request[Any, Any, Any]) -> Redirect:
+    """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``)."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"{LOGIN_URL}?next={quote(path, safe='/')}")
+
+
+def see_other(location: str) -> Redirect:
+    """303 See Other: the browser follows with a GET (no form re-post on reload)."""
+    return Redirect(location, status_code=303)
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
+    """The token for the pages' hidden ``csrfmiddlewaretoken`` fields (double submit: it must
+    equal the ``csrftoken`` cookie, which the login set); a new cookie when it is gone."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    token = existing or secrets.token_urlsafe(32)
+    # The attributes of users.session.csrf_cookie (a feature module items may not import).
+    fresh = Cookie(
+        key=CSRF_COOKIE,
+        value=token,
+        path="/",
+        samesite="lax",
+        max_age=31449600,
+        expires=31449600,
+    )
+    return token, [] if existing else [fresh]
+
+
+async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
+    """The session's active user: the form pages are session-only, like Django's
+    ``request.user`` (they skip the auth middleware, which checks CSRF in a header only)."""
+    data = request.scope.get("session")
+    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
+    try:
+        user = await db_session.get(User, UUID(str(raw))) if raw else None
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
 
 
 def _user(request: Request[Any, Any, Any]) -> User | None:
@@ -39,19 +95,21 @@ def _user(request: Request[Any, Any, Any]) -> User | None:
     "/items",
     name="items-page",
     include_in_schema=False,
-    cache_control=CacheControl(private=True, no_store=True),
+    cache_control=NO_STORE,
 )
 async def items_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
 ) -> Template | Redirect:
     user = _user(request)
     if user is None:
-        return Redirect(LOGIN_URL)
+        return login_redirect(request)
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     items, total = await service.list_items(
         ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
     )
-    return Template("items/list.html", context={"items": items, "total": total})
+    csrf, cookies = csrf_token(request)
+    context = {"items": items, "total": total, "user": user, "csrf": csrf}
+    return Template("items/list.html", context=context, cookies=cookies)
 
 
 @get("/items/{item_id:str}/page", name="item-page", include_in_schema=False)
@@ -63,7 +121,7 @@ async def item_page_redirect(
 ) -> Redirect:
     user = _user(request)
     if user is None:
-        return Redirect(LOGIN_URL)
+        return login_redirect(request)
     try:
         pk = UUID(item_id)
     except ValueError:
@@ -71,6 +129,196 @@ async def item_page_redirect(
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     item = await service.get_item(pk)
     return Redirect(f"{request.app.route_reverse('items-page')}#item-{item.id}")
+
+
+def human_datetime(value: datetime) -> str:
+    """``4 Dec 2026, 18:24 UTC``: the pages' timestamp format (Django: ``date:"j M Y, H:i T"``)."""
+    moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def validate_item_form(form: dict[str, Any]) -> tuple[ItemCreate | None, dict[str, list[str]]]:
+    """The form as the API's ``ItemCreate``, or the errors of each field.
+
+    Each field is converted with its own annotated type from the struct, so every invalid
+    field is reported at once (msgspec stops at the first error of a whole struct). An
+    empty description is ``null``; strings are not trimmed (as in the API).
+    """
+    types = {field.name: field.type for field in msgspec.structs.fields(ItemCreate)}
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name in FORM_FIELDS:
+        raw = form.get(name, "")
+        raw = raw[-1] if isinstance(raw, list) else raw  # a repeated key: the last value
+        if name == "description" and raw == "":
+            values[name] = None
+        elif raw == "":
+            errors[name] = [REQUIRED]
+        else:
+            try:
+                values[name] = msgspec.convert(raw, types[name])
+            except msgspec.ValidationError as exc:
+                message = PRICE_INVALID if name == "price" else str(exc).split(" - at ")[0]
+                errors[name] = [message]
+    if errors:
+        return None, errors
+    data = msgspec.convert(values, ItemCreate)
+    try:
+        data.to_values()  # the API's remaining rule: a price is never negative
+    except ValidationException as exc:
+        problems = exc.extra if isinstance(exc.extra, list) else []
+        return None, {str(p["key"]): [str(p["message"])] for p in problems}
+    return data, {}
+
+
+def _form_page(
+    request: Request[Any, Any, Any],
+    user: User,
+    values: dict[str, str],
+    errors: dict[str, list[str]] | None = None,
+    item_id: UUID | None = None,
+) -> Template:
+    csrf, cookies = csrf_token(request)
+    context = {
+        "user": user,
+        "csrf": csrf,
+        "values": values,
+        "errors": errors or {},
+        "item_id": item_id,
+    }
+    return Template(
+        "items/form.html",
+        context=context,
+        cookies=cookies,
+        status_code=400 if errors else 200,
+    )
+
+
+def _form_values(form: dict[str, Any]) -> dict[str, str]:
+    """What the user typed, to fill the form again."""
+    values = {}
+    for name in FORM_FIELDS:
+        raw = form.get(name, "")
+        values[name] = str(raw[-1] if isinstance(raw, list) else raw)
+    return values
+
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
+    """The hidden ``csrfmiddlewaretoken`` field (or the header) must match the cookie."""
+    token = form.get("csrfmiddlewaretoken")
+    if not csrf_ok(request, token if isinstance(token, str) else None):
+        raise PermissionDeniedException("CSRF verification failed.")
+
+
+@get(
+    "/items/new",
+    name="item-create-page",
+    include_in_schema=False,
+    cache_control=NO_STORE,
+    opt={"exclude_from_auth": True},
+)
+async def item_create_page(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+) -> Template | Redirect:
+    user = await session_user(request, db_session)
+    if user is None:
+        return login_redirect(request)
+    return _form_page(request, user, dict.fromkeys(FORM_FIELDS, ""))
+
+
+@post(
+    "/items/new",
+    name="item-create-submit",
+    include_in_schema=False,
+    cache_control=NO_STORE,
+    opt={"exclude_from_auth": True},
+)
+async def item_create_submit(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    data: FormBody,
+) -> Template | Redirect:
+    _check_csrf(request, data)
+    user = await session_user(request, db_session)
+    if user is None:
+        return login_redirect(request)
+    item, errors = validate_item_form(data)
+    if item is None:
+        return _form_page(request, user, _form_values(data), errors)
+    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+    await service.create_item(item.to_values())
+    await db_session.commit()  # the app's autocommit handler commits on 2xx only, not on a 303
+    return see_other(request.app.route_reverse("items-page"))
+
+
+async def _own_item(service: ItemService, user: User, item_id: str) -> Any:
+    """The user's own item (staff too: the pages edit your items only), else 404."""
+    try:
+        pk = UUID(item_id)
+    except ValueError:
+        raise NotFoundError() from None
+    item = await service.get_item(pk)
+    if item.owner_id != user.id:
+        raise NotFoundError()
+    return item
+
+
+@get(
+    "/items/{item_id:str}/edit",
+    name="item-edit-page",
+    include_in_schema=False,
+    cache_control=NO_STORE,
+    opt={"exclude_from_auth": True},
+)
+async def item_edit_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    item_id: FromPath[str],
+) -> Template | Redirect:
+    user = await session_user(request, db_session)
+    if user is None:
+        return login_redirect(request)
+    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+    item = await _own_item(service, user, item_id)
+    values = {
+        "name": item.name,
+        "description": item.description or "",
+        "price": format_price(item.price),
+    }
+    return _form_page(request, user, values, item_id=item.id)
+
+
+@post(
+    "/items/{item_id:str}/edit",
+    name="item-edit-submit",
+    include_in_schema=False,
+    cache_control=NO_STORE,
+    opt={"exclude_from_auth": True},
+)
+async def item_edit_submit(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    item_id: FromPath[str],
+    data: FormBody,
+) -> Template | Redirect:
+    _check_csrf(request, data)
+    user = await session_user(request, db_session)
+    if user is None:
+        return login_redirect(request)
+    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+    item = await _own_item(service, user, item_id)
+    parsed, errors = validate_item_form(data)
+    if parsed is None:
+        return _form_page(request, user, _form_values(data), errors, item_id=item.id)
+    await service.update_item(item.id, parsed.to_values())
+    await db_session.commit()  # see item_create_submit
+    return see_other(request.app.route_reverse("items-page"))
 
 
 static_files_router = create_static_files_router(

@@ -18,10 +18,16 @@ from sqladmin_litestar_plugin import SQLAdminPlugin
 
 from config.settings import BASE_DIR
 from items.admin import ADMIN_VIEWS
+from items.pages import human_datetime
 from items.urls import api_router, page_handlers
 
 if TYPE_CHECKING:
     from litestar.config.app import AppConfig
+
+
+def register_filters(engine: JinjaTemplateEngine) -> None:
+    """Template filters of the pages (Django's built-in ``date`` filter has no Jinja twin)."""
+    engine.engine.filters["human_datetime"] = human_datetime
 
 
 class ItemsPlugin(InitPluginProtocol):
@@ -36,6 +42,8 @@ class ItemsPlugin(InitPluginProtocol):
                     plugin.admin.add_view(view)
         if app_config.template_config is None:
             app_config.template_config = TemplateConfig(
-                directory=BASE_DIR / "templates", engine=JinjaTemplateEngine
+                directory=BASE_DIR / "templates",
+                engine=JinjaTemplateEngine,
+                engine_callback=register_filters,
             )
         return app_config

@@ -13,7 +13,15 @@ from litestar.types import ControllerRouterHandler
 
 from common.pagination import provide_page_size
 from items.api import AttachmentController, ItemController
-from items.pages import item_page_redirect, items_page, static_files_router
+from items.pages import (
+    item_create_page,
+    item_create_submit,
+    item_edit_page,
+    item_edit_submit,
+    item_page_redirect,
+    items_page,
+    static_files_router,
+)
 
 api_router = Router(
     path="/api/v1",
@@ -21,4 +29,12 @@ api_router = Router(
     dependencies={"page_size": Provide(provide_page_size)},
 )
 
-page_handlers: list[ControllerRouterHandler] = [items_page, item_page_redirect, static_files_router]
+page_handlers: list[ControllerRouterHandler] = [
+    items_page,
+    item_page_redirect,
+    item_create_page,
+    item_create_submit,
+    item_edit_page,
+    item_edit_submit,
+    static_files_router,
+]

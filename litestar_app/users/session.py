@@ -9,7 +9,6 @@ cookie (set by the login form) must come back in ``X-CSRFToken`` or the
 
 from __future__ import annotations
 
-import html
 import secrets
 from typing import Annotated, Any
 
@@ -18,13 +17,15 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Body
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
 from compat.sessions import rotate_session
-from users import services
+from users import pages, services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
 
@@ -34,15 +35,6 @@ CSRF_ONLY: list[SecurityRequirement] = [{"csrfHeader": []}]
 SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
 SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
 
-LOGIN_FORM = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
-<body><form method="post" action="/auth/login">
-<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Log in</button>
-</form></body></html>
-"""
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -50,6 +42,10 @@ P400 = problem_spec(400, "Missing form field.")
 P401 = problem_spec(401, "Not logged in / wrong credentials.")
 P403 = problem_spec(403, "Missing or wrong CSRF token.")
 P415 = problem_spec(415, "Not a form body.")
+LOGGED_IN = ResponseSpec(SessionUser, description="Logged in.")
+LOGGED_OUT = ResponseSpec(None, description="Logged out (empty body).")
+P303_LOGIN = ResponseSpec(None, description="Logged in (HTML form flow): to `next` or /items.")
+P303_LOGOUT = ResponseSpec(None, description="Logged out (HTML form flow): to the login page.")
 
 
 CSRF_MAX_AGE = 31449600  # 52 weeks, Django's CSRF_COOKIE_AGE
@@ -80,14 +76,15 @@ def enforce_csrf(request: Request[Any, Any, Any], form_token: str | None = None)
     summary="The login form",
     media_type=MediaType.HTML,
 )
-async def login_form(request: Request[Any, Any, Any]) -> Response[str]:
-    """A small HTML form; sets the ``csrftoken`` cookie."""
+async def login_form(request: Request[Any, Any, Any]) -> Template:
+    """The login page (template ``users/login.html``); sets the ``csrftoken`` cookie."""
+    return login_page(request, next_url=request.query_params.get("next", ""))
+
+
+def login_page(request: Request[Any, Any, Any], **kwargs: Any) -> Template:
+    """The login page with the ``csrftoken`` cookie's token (a new one when there is none)."""
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    return Response(
-        LOGIN_FORM.format(csrf=html.escape(token)),
-        media_type=MediaType.HTML,
-        cookies=[csrf_cookie(token)],
-    )
+    return pages.login_page(request, csrf=token, cookies=[csrf_cookie(token)], **kwargs)
 
 
 @post(
@@ -97,7 +94,7 @@ async def login_form(request: Request[Any, Any, Any]) -> Response[str]:
     tags=["session"],
     summary="Log in with a form (session cookie)",
     status_code=200,
-    responses={400: P400, 401: P401, 403: P403, 415: P415},
+    responses={200: LOGGED_IN, 303: P303_LOGIN, 400: P400, 401: P401, 403: P403, 415: P415},
 )
 async def login(
     request: Request[Any, Any, Any],
@@ -111,7 +108,7 @@ async def login(
             schema_extra={"required": LOGIN_FORM_REQUIRED},
         ),
     ],
-) -> Response[SessionUser]:
+) -> Response[Any]:
     """Check the form credentials and start a session."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in FORM_MEDIA_TYPES:
@@ -128,13 +125,36 @@ async def login(
         for name, value in fields.items()
         if "\x00" in value
     ]
+    # A browser's form post (decision 30): the form again with an error, or a redirect.
+    html = pages.wants_html(request)
+    next_url = (await request.form()).get("next", "") if html else ""
     if errors:
+        if html:
+            return login_page(
+                request,
+                status=400,
+                error="Enter your username and password.",
+                username=data.username,
+                next_url=next_url,
+            )
         raise ValidationException("Missing form fields.", extra=errors)
     user = await services.authenticate_user(db_session, data.username, data.password)
     if user is None:
+        if html:
+            return login_page(
+                request,
+                status=400,
+                error="Invalid username or password.",
+                username=data.username,
+                next_url=next_url,
+            )
         raise ProblemDetailsException("Invalid credentials.", status_code=401)
     rotate_session(request)  # decision 22: never keep a client-chosen or pre-login id
     request.set_session({SESSION_USER_KEY: str(user.id)})
+    if html:
+        redirect = pages.see_other(pages.safe_next(next_url))
+        redirect.set_cookie(csrf_cookie(secrets.token_urlsafe(32)))
+        return redirect
     return Response(
         SessionUser(id=user.id, username=user.username),
         cookies=[csrf_cookie(secrets.token_urlsafe(32))],  # rotate CSRF on login, like Django
@@ -168,9 +188,13 @@ async def whoami(
     tags=["session"],
     summary="Log out (delete the session)",
     status_code=204,
-    responses={403: P403},
+    responses={204: LOGGED_OUT, 303: P303_LOGOUT, 403: P403},
 )
-async def logout(request: Request[Any, Any, Any], state: State) -> None:
+async def logout(request: Request[Any, Any, Any], state: State) -> Response[None]:
     """Delete the session; the session middleware clears the cookie."""
-    enforce_csrf(request)
+    # The header (scripts) or the hidden form field (the pages' logout form, decision 30).
+    enforce_csrf(request, (await request.form()).get("csrfmiddlewaretoken") or None)
     request.clear_session()
+    if pages.wants_html(request):
+        return pages.see_other(pages.LOGIN_URL)
+    return Response(None, status_code=204)

@@ -288,7 +288,7 @@ def test_items_page_and_redirect(alice: User, bob: User) -> None:
     from django.test import Client
 
     anonymous = Client()
-    assert anonymous.get("/items")["Location"] == "/auth/login"
+    assert anonymous.get("/items")["Location"] == "/auth/login?next=/items"
 
     client = Client()
     client.force_login(alice)

@@ -300,7 +300,7 @@ def test_items_page_and_redirect(
 ) -> None:
     response = app_client.get("/items", follow_redirects=False)
     assert response.status_code == 302
-    assert response.headers["location"] == "/auth/login"
+    assert response.headers["location"] == "/auth/login?next=/items"
 
     client = client_for(alice)  # the pages accept whatever auth set request.user
     item = create(client, name="<script>alert(1)</script>")
