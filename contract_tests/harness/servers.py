@@ -61,6 +61,21 @@ APP_ENV_VARS = (
     "CHANNELS_PREFIX",
     "WS_MAX_MESSAGE_BYTES",
     "WS_TICKET_TTL",
+    "HTTP_HEADER_TIMEOUT",
+    "HTTP_BODY_TIMEOUT",
+    "HTTP_MAX_HEADER_BYTES",
+    "HTTP_MAX_IN_FLIGHT",
+)
+
+
+#: uvicorn options of every deployment (each app's config/server.py documents them).
+HARDENED_UVICORN_OPTIONS = (
+    "--http",
+    "config.server:HardenedHttpToolsProtocol",
+    "--timeout-keep-alive",
+    "5",
+    "--timeout-graceful-shutdown",
+    "10",
 )
 
 
@@ -369,6 +384,9 @@ class ServerManager:
             # The main servers serve many tests (and schemathesis) from one client IP; the
             # rate-limit tests start a variant with a low TOKEN_RATE_LIMIT instead.
             "TOKEN_RATE_LIMIT": "10000/minute",
+            # Short read timeouts keep the slow-client tests quick (defaults: 10 s / 30 s).
+            "HTTP_HEADER_TIMEOUT": "3",
+            "HTTP_BODY_TIMEOUT": "3",
             "DATABASE_URL": database_url,
             "REDIS_URL": self.server_redis_url() if self.mode == "services" else "",
             # Redis pub/sub ignores the database index: a prefix of its own per server keeps
@@ -484,6 +502,9 @@ class ServerManager:
             "--port",
             str(port),
             "--no-access-log",  # the apps write their own access-log line (with request id)
+            # The production run command's hardening (config/server.py in each app): header
+            # and body read timeouts, header size limit, in-flight bound, redacted tickets.
+            *HARDENED_UVICORN_OPTIONS,
         ]
         with log_path.open("ab") as log:
             log.write(f"$ {' '.join(cmd)}\n".encode())
