@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,8 +21,8 @@ from harness.accounts import Account, new_account
 from harness.items import ITEMS, create_item
 from harness.paths import app_dir, app_python
 from harness.problem import assert_no_leak, assert_problem, assert_security_headers, media_type
-from harness.servers import LiveServer, base_environment, run_in_app
-from harness.ws import create_room, get_ticket, room_path, websocket
+from harness.servers import LiveServer, ServerManager, base_environment, run_in_app
+from harness.ws import create_room, get_ticket, handshake_status, room_path, websocket
 
 #: A production environment both apps must accept.
 PRODUCTION_ENV = {
@@ -313,3 +314,55 @@ def test_chat_ticket_is_not_logged(server: LiveServer, session_http: httpx.Clien
     log = server.log_path.read_text(errors="replace")
     assert ticket not in log, "the single-use chat ticket appears in the server log"
     assert quote(ticket, safe="") not in log
+
+
+# --------------------------------------------------------------------------- security state
+
+#: Outstanding websocket tickets per user: issuing one more revokes that user's oldest.
+TICKET_CAP = 10
+TICKET_FLOOD = 350
+
+
+@pytest.fixture
+def flood_server(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveServer]:
+    """A variant on the same database: low token rate limit, tickets that outlive the flood."""
+    if server.external:
+        pytest.skip("cannot start a variant of an external server")
+    variant = server_manager.start_variant(
+        server.framework,
+        {"TOKEN_RATE_LIMIT": "5/minute", "WS_TICKET_TTL": "600"},  # the flood takes a while
+        label="ticket-flood",
+    )
+    try:
+        yield variant
+    finally:
+        server_manager.stop(variant)
+
+
+@pytest.mark.concept("hardening", "rate-limiting", "websockets")
+def test_ticket_flood_evicts_no_security_state(
+    flood_server: LiveServer, session_http: httpx.Client
+) -> None:
+    """A user asking for 350 tickets neither resets the login limit nor revokes other users'
+    tickets; only their own oldest tickets go (at most TICKET_CAP outstanding per user)."""
+    flooder, other, login = (new_account(session_http, n) for n in ("flood", "victim", "login"))
+    room = create_room(session_http, other)["name"]
+    with httpx.Client(base_url=flood_server.base_url, timeout=15) as c:
+        victim_ticket = get_ticket(c, other)
+        creds = {"username": login.username, "password": login.password}
+        # the variant may share counters with the main server (same database or Redis)
+        statuses: list[int] = []
+        while len(statuses) < 6 and 429 not in statuses:
+            statuses.append(c.post("/api/v1/auth/token", json=creds).status_code)
+        assert statuses[-1] == 429, f"no 429 after {statuses}"
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda _: get_ticket(c, flooder), range(TICKET_FLOOD)))
+        # the last ones one after another: the cap keeps the newest TICKET_CAP
+        tickets = [get_ticket(c, flooder) for _ in range(TICKET_CAP + 1)]
+        after = c.post("/api/v1/auth/token", json=creds)
+        assert after.status_code == 429, f"the flood reset the login rate limit: {after.text}"
+    base = flood_server.base_url
+    assert handshake_status(base, room_path(room, victim_ticket)) == 101, "victim's ticket lost"
+    assert handshake_status(base, room_path(room, tickets[0])) == 403, "more than the cap"
+    assert handshake_status(base, room_path(room, tickets[1])) == 101
+    assert handshake_status(base, room_path(room, tickets[-1])) == 101

@@ -75,20 +75,21 @@ def install_log_redaction() -> None:
 install_log_redaction()
 
 
-def _overloaded_body() -> bytes:
+def _overloaded_body(path: str) -> bytes:
     return json.dumps(
         {
-            "type": "urn:problem:service-unavailable",
+            "type": "about:blank",
             "title": "Service Unavailable",
             "status": 503,
             "detail": "The server is at capacity; retry shortly.",
+            "instance": path,
         }
     ).encode()
 
 
 async def overloaded(scope: Any, receive: Any, send: Any) -> None:
     """503 problem+json + ``Retry-After`` for a request past ``HTTP_MAX_IN_FLIGHT``."""
-    body = _overloaded_body()
+    body = _overloaded_body(scope["path"])
     await send(
         {
             "type": "http.response.start",

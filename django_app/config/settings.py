@@ -145,19 +145,21 @@ CHANNELS_PREFIX = os.environ.get("CHANNELS_PREFIX", "chat")
 if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNELS_PREFIX):
     raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
 
+#: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
+SECURITY_CACHE = "security"
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
-                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-            },
+    _redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
         },
     }
+    # Redis evicts nothing unless it runs with a maxmemory eviction policy (keep it noeviction).
+    CACHES = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
     # The pub/sub layer reconnects (and re-subscribes) by itself after a Redis outage; the
     # core layer's blocking BLPOP workers do not. A short connect timeout keeps a publish
     # during an outage from hanging (the chat consumer also bounds it: WS_BROADCAST_TIMEOUT).
@@ -173,7 +175,18 @@ if REDIS_URL:
         },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Security state (tickets, rate-limit counters) must not share a cache users can fill:
+        # LocMemCache keeps 300 entries and culls a third when full, so ~350 ticket requests
+        # reset the login limit. The database cache (table created by a migration) has a
+        # bound no user can reach (tickets are capped per user: chat.services).
+        SECURITY_CACHE: {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "security_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
     # One process: groups live in memory. ``capacity`` bounds each connection's backlog; a
     # group_send to a full channel drops the message for that (slow) connection only.
     CHANNEL_LAYERS = {

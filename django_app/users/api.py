@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.cache import caches
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -64,6 +65,7 @@ class TokenRateThrottle(SimpleRateThrottle):
 
     scope = "token"
     duration: int  # set by SimpleRateThrottle.parse_rate (undeclared in the stubs)
+    cache = caches[settings.SECURITY_CACHE]  # not the evictable default cache
 
     def get_rate(self) -> str:
         return str(settings.TOKEN_RATE_LIMIT)  # read per request, so tests can override it
