@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "users",
     "items.apps.ItemsConfig",
     "chat.apps.ChatConfig",
+    "django_tasks_db",
 ]
 
 # Order mirrors the Litestar app: process time, request id, security headers.
@@ -124,10 +125,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool replaces persistent connections
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("DB_POOL_SIZE", "10")),
-        "timeout": 2,
+        # A burst waits for a connection instead of failing: 20 connections, 10 s wait (50
+        # concurrent registrations queue, measured); past the wait PoolTimeout -> 503.
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "20")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         "check": ConnectionPool.check_connection,
     }
+
+# Background jobs (django.tasks): the welcome e-mail delivery (users.tasks). On PostgreSQL the
+# django-tasks-db backend keeps the queue in the database and `manage.py outbox_worker` runs
+# it (a process of its own); embedded mode runs each job in process right after the commit.
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend"
+            if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+            else "django.tasks.backends.immediate.ImmediateBackend",
+        ),
+    },
+}
+# The mail transport of the outbox worker (a real deployment sets an SMTP backend).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "items-api@example.com")
 
 AUTH_USER_MODEL = "users.User"
 # The username is unique case-insensitively (a UniqueConstraint on Lower("username"), which

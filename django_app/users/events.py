@@ -1,4 +1,8 @@
-"""Domain events: user_registered -> welcome email in the outbox, after the response."""
+"""Domain events: user_registered -> welcome email in the outbox, after the response.
+
+The outbox row is written inside the registering transaction (no user without it); its
+delivery is a durable job (users.tasks) queued once that transaction commits.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,19 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal, receiver
-from django.tasks import task
 
-from users import services
+from users import services, tasks
 
 user_registered = Signal()
 """Sent by ``services.register_user`` with ``user=<User>`` inside the creating transaction."""
 
 
-# The default ImmediateBackend runs the task in-process as soon as it is enqueued; enqueueing
-# happens on transaction commit, so a rolled-back registration sends nothing. A real
-# deployment would configure a queued backend (TASKS = {"default": {"BACKEND": ...}} with a
-# worker, e.g. django-tasks' database or RQ backend) so the email never delays the response.
-@task
-def send_welcome_email(user_id: str) -> None:
-    services.write_welcome_email(user_id)
-
-
 @receiver(user_registered)
 def on_user_registered(sender: Any, user: Any, **kwargs: Any) -> None:
-    user_id = str(user.pk)
-    transaction.on_commit(lambda: send_welcome_email.enqueue(user_id))
+    """Write the welcome e-mail in the registering transaction; deliver it after the commit."""
+    email = services.write_welcome_email(user.pk)
+    if email is not None:
+        email_id = str(email.pk)
+        # robust: a queue that cannot be reached must not turn a committed registration into
+        # an error; the row stays owed and the worker queues it again when it starts.
+        transaction.on_commit(lambda: tasks.enqueue_delivery(email_id), robust=True)

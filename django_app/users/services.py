@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from rest_framework_simplejwt.tokens import AccessToken
@@ -27,13 +28,22 @@ def register_user(username: str, email: str, password: str, *, is_staff: bool = 
     """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
     from users.events import user_registered  # the receivers import this module
 
+    # The slow hash first: Django holds the request's pooled connection from its first query
+    # to the end of the request, so hashing after a query would keep a connection idle.
+    hashed = make_password(password)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("A user with that username already exists.")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A user with that email already exists.")
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username, email, password, is_staff=is_staff)
+            user = User(
+                username=username,
+                email=User.objects.normalize_email(email),
+                password=hashed,
+                is_staff=is_staff,
+            )
+            user.save()
             user_registered.send(sender=User, user=user)
     except IntegrityError as exc:  # the unique index fired under a race
         raise Conflict("A user with that username or email already exists.") from exc
