@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from harness.accounts import PASSWORD, new_account, register, unique
-from harness.dbstate import count_rows, database_url
+from harness.dbstate import count_rows, delivered_emails
 from harness.items import ITEMS
 from harness.servers import LiveServer
 
@@ -33,36 +33,11 @@ def _concurrency(server: LiveServer) -> int:
     return 50 if server.mode == "services" else 30
 
 
-def _delivered(server: LiveServer, user_ids: list[str]) -> int:
-    """Welcome e-mails of ``user_ids`` marked delivered (``sent_at`` set) in the outbox."""
-    import sqlite3
-
-    url = database_url(server)
-    sql = "SELECT user_id FROM users_outboxemail WHERE sent_at IS NOT NULL"
-    wanted = {u.replace("-", "").lower() for u in user_ids}
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(f"file:{url.split('sqlite:///', 1)[1]}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
-            rows = pg.execute(sql.encode()).fetchall()
-
-    def text(v: object) -> str:
-        return (v.hex() if isinstance(v, bytes) else str(v)).replace("-", "").lower()
-
-    return sum(1 for (v,) in rows if text(v) in wanted)
-
-
 def _burst(server: LiveServer, call: object) -> list[httpx.Response]:
     width = _concurrency(server)
     limits = httpx.Limits(max_connections=width, max_keepalive_connections=width)
     with (
-        httpx.Client(base_url=server.base_url, timeout=120, limits=limits) as c,
+        httpx.Client(base_url=server.base_url, timeout=300, limits=limits) as c,
         ThreadPoolExecutor(max_workers=width) as pool,
     ):
         return list(pool.map(lambda n: call(c, n), range(BURST)))  # type: ignore[operator]
@@ -87,16 +62,17 @@ def test_burst_of_registrations_loses_nothing(server: LiveServer) -> None:
     assert count_rows(server, "users_user", "id", ids) == BURST
     assert count_rows(server, "users_outboxemail", "user_id", ids) == BURST, "outbox rows != users"
     deadline = time.monotonic() + DELIVERY_WITHIN_S
-    while (delivered := _delivered(server, ids)) < BURST and time.monotonic() < deadline:
+    while (delivered := delivered_emails(server, ids)) < BURST and time.monotonic() < deadline:
         time.sleep(0.5)
     assert delivered == BURST, f"{delivered} of {BURST} welcome e-mails delivered"
 
 
 @pytest.mark.concept("concurrency", "orm")
-def test_burst_of_creates_loses_nothing(server: LiveServer, session_http: httpx.Client) -> None:
+def test_burst_of_creates_loses_nothing(server: LiveServer) -> None:
     if server.external:
         pytest.skip("counting rows needs a server started by the harness")
-    who = new_account(session_http, "creator")
+    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+        who = new_account(c, "creator")
     responses = _burst(
         server,
         lambda c, n: c.post(
@@ -110,10 +86,9 @@ def test_burst_of_creates_loses_nothing(server: LiveServer, session_http: httpx.
 
 
 @pytest.mark.concept("concurrency", "faults", "sync-async")
-def test_health_stays_fast_while_passwords_hash(
-    server: LiveServer, session_http: httpx.Client
-) -> None:
-    who = new_account(session_http, "hasher")
+def test_health_stays_fast_while_passwords_hash(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+        who = new_account(c, "hasher")
     creds = {"username": who.username, "password": PASSWORD}
     stop = threading.Event()
     answers: list[httpx.Response] = []

@@ -231,6 +231,14 @@ def migration_check_command(framework: str) -> list[str]:
     return [python, "-m", "litestar", "--app", "config.asgi:application", "database", "check"]
 
 
+def worker_command(framework: str) -> list[str]:
+    """The outbox worker of an app (services mode: the durable job queue's consumer)."""
+    python = str(app_python(framework))
+    if framework == "django":
+        return [python, "manage.py", "outbox_worker", "--interval", "0.2"]
+    return [python, "-m", "litestar", "--app", "config.asgi:application", "workers", "run"]
+
+
 def run_in_app(
     framework: str, cmd: list[str], env: Mapping[str, str], timeout: float = MIGRATE_TIMEOUT_S
 ) -> subprocess.CompletedProcess[str]:
@@ -461,7 +469,10 @@ class ServerManager:
             return LiveServer(framework=framework, base_url=url, mode="external")
         database_url = self.fresh_database_url(framework)
         env = self.server_env(framework, database_url)
-        return self.start(framework, env, name=f"{framework}-{self.mode}", migrate=True)
+        server = self.start(framework, env, name=f"{framework}-{self.mode}", migrate=True)
+        if self.mode == "services":  # welcome e-mails are delivered by a worker process
+            self.start_worker(server)
+        return server
 
     def start(
         self,
@@ -562,6 +573,29 @@ class ServerManager:
             f"{framework}: variant ready at {variant.base_url} ({time.monotonic() - began:.1f}s)"
         )
         return variant
+
+    def start_worker(
+        self, server: LiveServer, label: str = "worker", **env: str
+    ) -> subprocess.Popen[bytes]:
+        """Start the outbox worker of ``server``'s deployment (same env, ``env`` added)."""
+        logs = reports_dir() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"{server.framework}-{self.mode}-{label}.log"
+        cmd = worker_command(server.framework)
+        with log_path.open("ab") as log:
+            log.write(f"$ {' '.join(cmd)}\n".encode())
+            log.flush()
+            proc = subprocess.Popen(
+                cmd,
+                cwd=app_dir(server.framework),
+                env=base_environment() | server.env | env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.adopt(proc)
+        return proc
 
     def stop(self, server: LiveServer) -> None:
         """Stop one server the harness started."""

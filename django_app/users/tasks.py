@@ -44,6 +44,7 @@ def deliver(email_id: str) -> bool:
         )
         if email is None:  # sent already, being sent by another worker, or the user is gone
             return False
+        logger.info("outbox: sending email %s", email_id)
         if SEND_DELAY_S:
             time.sleep(SEND_DELAY_S)
         EmailMessage(

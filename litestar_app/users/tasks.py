@@ -60,10 +60,10 @@ async def deliver(session_maker: async_sessionmaker[AsyncSession], email_id: UUI
         )
         if email is None:  # sent already, being sent by another worker, or the user is gone
             return False
+        # The transport (a log line): a receiver can drop a duplicate by the Message-ID.
+        logger.info("outbox: sending email %s <welcome-%s@items-api>", email_id, email.user_id.hex)
         if SEND_DELAY_S:
             await asyncio.sleep(SEND_DELAY_S)
-        # The transport: a receiving system can drop a duplicate by this Message-ID.
-        logger.info("outbox: sending <welcome-%s@items-api> to %s", email.user_id.hex, email.id)
         email.sent_at = datetime.now(UTC)
     logger.info("outbox: delivered email %s", email_id)
     return True
