@@ -125,10 +125,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool replaces persistent connections
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 2,
-        # A burst waits for a connection instead of failing: 20 connections, 10 s wait (50
+        # A burst waits for a connection instead of failing: 20 connections, 5 s wait (50
         # concurrent registrations queue, measured); past the wait PoolTimeout -> 503.
         "max_size": int(os.environ.get("DB_POOL_SIZE", "20")),
-        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         "check": ConnectionPool.check_connection,
     }
 
