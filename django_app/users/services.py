@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from rest_framework_simplejwt.tokens import AccessToken
 
 from common.errors import Conflict
+from users.hashing import run_bounded
 from users.models import OutboxEmail, User
 
 SEED_PASSWORD = "seed-password-123"
@@ -30,7 +31,7 @@ def register_user(username: str, email: str, password: str, *, is_staff: bool = 
 
     # The slow hash first: Django holds the request's pooled connection from its first query
     # to the end of the request, so hashing after a query would keep a connection idle.
-    hashed = make_password(password)
+    hashed = run_bounded(make_password, password)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("A user with that username already exists.")
     if User.objects.filter(email__iexact=email).exists():
@@ -52,7 +53,7 @@ def register_user(username: str, email: str, password: str, *, is_staff: bool = 
 
 def authenticate_user(username: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (wrong password, inactive)."""
-    user = authenticate(None, username=username, password=password)
+    user = run_bounded(authenticate, None, username=username, password=password)
     return user if isinstance(user, User) else None
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import jwt
-from pwdlib import PasswordHash
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from common.errors import ProblemDetailsException
+from users.hashing import hash_password, password_hash, verify_password
 from users.models import OutboxEmail, User
 
 if TYPE_CHECKING:
@@ -26,9 +26,6 @@ SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
 JWT_ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
 
-password_hash = PasswordHash.recommended()  # argon2id
-# Verifying against this keeps the timing of "unknown user" close to "wrong password".
-_DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
 
 InvalidTokenError = jwt.InvalidTokenError
 
@@ -49,6 +46,8 @@ async def register_user(
     db: AsyncSession, username: str, email: str, password: str, *, is_staff: bool = False
 ) -> User:
     """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
+    # The slow hash first (in a thread): the session holds no connection yet.
+    hashed = await hash_password(password)
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise Conflict("A user with that username already exists.")
     if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
@@ -56,7 +55,7 @@ async def register_user(
     user = User(
         username=username,
         email=normalize_email(email),
-        password=password_hash.hash(password),
+        password=hashed,
         is_staff=is_staff,
         is_superuser=is_staff,
     )
@@ -78,10 +77,9 @@ def normalize_email(email: str) -> str:
 async def authenticate_user(db: AsyncSession, username: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (wrong password, inactive)."""
     user = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None:
-        password_hash.verify(password, _DUMMY_HASH)
+    if not await verify_password(password, user.password if user else None):
         return None
-    if not password_hash.verify(password, user.password) or not user.is_active:
+    if user is None or not user.is_active:
         return None
     return user
 
