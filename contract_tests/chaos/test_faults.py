@@ -13,6 +13,7 @@ server of its own pointed at them, so stopping them never disturbs anything else
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -24,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 import pytest
+import redis
 
 from harness.accounts import PASSWORD, new_account
 from harness.items import ITEMS
@@ -34,6 +36,7 @@ from harness.ws import (
     assert_error_frame,
     create_room,
     get_ticket,
+    history,
     open_ws,
     recv_json,
     room_path,
@@ -45,6 +48,7 @@ REDIS_OUTAGE_S = float(os.environ.get("CHAOS_REDIS_OUTAGE_S", "6"))
 RECOVERY_S = 5.0
 AFTER_REQUESTS = 50
 SHUTDOWN_GRACE_S = 10.0
+PAUSE_MS = 10000
 
 
 def _serve(manager: ServerManager, framework: str, name: str, **env: str) -> LiveServer:
@@ -287,5 +291,46 @@ def test_killed_connections_are_503_or_served_and_chat_frames_answered(
                 _wait_health(c, 200, within=RECOVERY_S + 10)
                 send_json(conn, {"body": "back"})
                 assert recv_json(conn, timeout=10)["body"] == "back"
+    finally:
+        server_manager.stop(server)
+
+
+@pytest.mark.concept("faults", "websockets")
+def test_redis_pause_message_reported_unavailable_is_never_delivered(
+    framework: str, server_manager: ServerManager, private_redis: PrivateRedis
+) -> None:
+    """CLIENT PAUSE on the chat's Redis: a message the sender was told is ``unavailable`` is
+    neither stored nor delivered later (pinned: a client may retry without a duplicate); one
+    the sender receives back is in history and reaches the other member."""
+    server = _serve(server_manager, framework, "redis-pause", REDIS_URL=private_redis.url)
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+            alice, bob = new_account(c, "pausea"), new_account(c, "pauseb")
+            room = create_room(c, alice)["name"]
+            with (
+                open_ws(server.base_url, room_path(room, get_ticket(c, alice))) as sender,
+                open_ws(server.base_url, room_path(room, get_ticket(c, bob))) as receiver,
+            ):
+                admin = redis.Redis(port=private_redis.port)
+                try:
+                    admin.client_pause(PAUSE_MS, all=True)
+                    send_json(sender, {"body": "during the pause"})
+                    answer = recv_json(sender, timeout=PAUSE_MS / 1000 + 10)
+                finally:
+                    admin.close()
+                time.sleep(PAUSE_MS / 1000 + 2)  # the pause is over: anything queued is out
+                got = []
+                with contextlib.suppress(AssertionError):  # recv_json: "no frame within"
+                    while True:
+                        got.append(recv_json(receiver, timeout=1.0))
+            bodies = [m["body"] for m in history(c, alice, room)]
+        if answer.get("type") == "error":
+            assert_error_frame(answer, "unavailable")
+            assert bodies == [], f"reported unavailable but stored: {bodies}"
+            assert got == [], f"reported unavailable but delivered: {got}"
+        else:
+            assert answer["body"] == "during the pause", answer
+            assert bodies == ["during the pause"], bodies
+            assert [m.get("body") for m in got] == ["during the pause"], got
     finally:
         server_manager.stop(server)

@@ -71,7 +71,10 @@ class TokenRateThrottle(SimpleRateThrottle):
         return str(settings.TOKEN_RATE_LIMIT)  # read per request, so tests can override it
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The rate is part of the key: processes sharing the counter store (the database cache,
+        # Redis) share a window only when they enforce the same limit.
+        scope = f"{self.scope}_{self.get_rate()}"
+        return self.cache_format % {"scope": scope, "ident": self.get_ident(request)}
 
     def wait(self) -> float:
         # DRF returns None (so no Retry-After) once the stored history is longer than the
