@@ -75,11 +75,11 @@ readme: contract_tests/.venv/.synced ## Regenerate the README concept table from
 MODE_FREE_CHECKS := $(if $(filter services,$(MODE)),,yes)
 
 .PHONY: test
-test: install $(if $(MODE_FREE_CHECKS),lint) parity $(if $(MODE_FREE_CHECKS),selftest) ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks (lint + self-checks once, in the embedded mode)
+test: install $(if $(MODE_FREE_CHECKS),lint compose-config) parity $(if $(MODE_FREE_CHECKS),selftest) ## Everything: lint, types, both apps' native tests + the contract suite + schemathesis, suite self-checks (lint, compose config + self-checks once, in the embedded mode)
 
 .PHONY: selftest
 selftest: install browser ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
-	cd contract_tests && UV=$(UV) PARITY_PYTHON=$(PYTHON_FOUND) .venv/bin/python -m pytest selftest
+	cd contract_tests && .venv/bin/python -m pytest selftest
 
 .PHONY: chaos
 chaos: install ## Fault suite: private PostgreSQL/Redis outages + SIGTERM on both servers (CHAOS_REDIS_OUTAGE_S=30: the full outage)
@@ -139,9 +139,8 @@ diff: ## Side-by-side source diff of one paired feature folder: make diff F=comm
 	  django_app/$(F) litestar_app/$(F) || true
 
 .PHONY: compose-config
-compose-config: ## Validate docker-compose.yml (needs `docker compose` or docker-compose)
-	@if docker compose version >/dev/null 2>&1; then docker compose config --quiet; \
-	  else docker-compose config --quiet; fi && echo "docker-compose.yml is valid"
+compose-config: ## Validate docker-compose.yml (installs Debian's docker-compose when no Compose is found)
+	@compose=$$(scripts/ensure-compose.sh) && $$compose config --quiet && echo "docker-compose.yml is valid"
 
 .PHONY: clean
 clean: ## Remove reports, caches and local SQLite files (keeps the virtual environments)

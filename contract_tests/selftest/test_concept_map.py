@@ -68,6 +68,7 @@ EXPECTED_IDS: tuple[str, ...] = (
     "csrf",
     "cookies",
     "bad-input",
+    "managers-404",
     "authorization",
     "concurrency",
     "faults",
@@ -78,8 +79,8 @@ EXPECTED_IDS: tuple[str, ...] = (
 )
 
 
-def test_expected_ids_are_the_51_concepts() -> None:
-    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 51
+def test_expected_ids_are_the_52_concepts() -> None:
+    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 52
 
 
 def test_map_has_every_concept_in_order() -> None:

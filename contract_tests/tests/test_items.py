@@ -280,7 +280,7 @@ def test_malformed_item_id_is_400(
     assert_validation(resp, "/path/item_id")
 
 
-@pytest.mark.concept("path-params", "exceptions")
+@pytest.mark.concept("path-params", "exceptions", "managers-404")
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 def test_unknown_item_is_404(client: httpx.Client, alice: Account, method: str) -> None:
     body = (

@@ -56,7 +56,7 @@ def call(client: httpx.Client, op: str, item_id: str, headers: dict[str, str]) -
     return client.request(method, path, json=body, headers=headers)
 
 
-@pytest.mark.concept("permissions", "authentication")
+@pytest.mark.concept("permissions", "authentication", "managers-404")
 @pytest.mark.parametrize("op", list(OPERATIONS))
 @pytest.mark.parametrize("actor", list(EXPECTED))
 def test_item_operation_matrix(
@@ -86,7 +86,7 @@ def test_item_operation_matrix(
             assert body["owner"] == alice.id, "staff edits never change the owner"
 
 
-@pytest.mark.concept("permissions")
+@pytest.mark.concept("permissions", "managers-404")
 def test_other_users_items_are_invisible_in_lists(
     client: httpx.Client, alice: Account, bob: Account, staff: Account
 ) -> None:
@@ -124,7 +124,7 @@ def test_collection_operations_need_auth(client: httpx.Client, method: str, path
     assert resp.headers.get("www-authenticate", "").lower().startswith("bearer")
 
 
-@pytest.mark.concept("permissions")
+@pytest.mark.concept("permissions", "managers-404")
 def test_download_of_other_users_attachment_is_404(
     client: httpx.Client, alice: Account, bob: Account, staff: Account
 ) -> None:

@@ -29,7 +29,7 @@ from common.errors import (
     problem_responses,
 )
 from common.pagination import LimitOffset, page_body
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 
 TAGS = ["chat"]
 ROOM = OpenApiParameter("room", OpenApiTypes.STR, OpenApiParameter.PATH)

@@ -7,12 +7,13 @@ talks to the chat API and websocket. Not part of the API schema.
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 from users.auth import SessionAuthentication
 
 
@@ -25,7 +26,7 @@ class ChatPageView(ContractViewMixin, APIView):
 
     def get(self, request: Request) -> HttpResponse:
         response = render(request._request, "chat/room.html")
-        response["Cache-Control"] = "private, no-store"
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from chat.models import Message, Room
 from common.pagination import LimitOffsetSerializer
-from users.schemas import StrictCharField
+from compat.validation import StrictCharField
 
 # re.fullmatch, not a "^...$" search: "$" also matches before a final "\n".
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")

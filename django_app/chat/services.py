@@ -20,10 +20,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from redis.exceptions import RedisError
-from rest_framework import status
 
 from chat.models import Message, Room
-from common.errors import ConflictError, DomainError, NotFoundError
+from common.errors import ConflictError, NotFoundError, UnavailableError
 from common.pagination import LimitOffset
 from users.models import User
 
@@ -37,10 +36,9 @@ TICKETS_PER_USER = 10
 _TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
-class ServiceUnavailableError(DomainError):
+class ServiceUnavailableError(UnavailableError):
     """A backing service (Redis) did not answer; the request may be retried."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     detail = "A backing service is unavailable; try again shortly."
 
 

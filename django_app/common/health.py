@@ -13,6 +13,7 @@ import redis
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -20,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.apps import CommonConfig
-from common.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem_response
-from common.views import ContractViewMixin
+from common.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from compat.problems import problem_response
+from compat.views import ContractViewMixin
 
 logger = logging.getLogger(__name__)
 
@@ -114,5 +116,5 @@ class HealthView(ContractViewMixin, APIView):
                 "started_at": started_at,
             }
             response = Response(HealthSerializer(body).data)
-        response["Cache-Control"] = "no-store"
+        patch_cache_control(response, no_store=True)
         return response

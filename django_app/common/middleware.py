@@ -24,8 +24,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is echoed only when it is safe to log and to send back.
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 # The health check is polled constantly; the contract keeps timing headers off it.
-HEALTH_PATHS = frozenset({"/health", "/health/"})
-PROCESS_TIME_EXCLUDED_PATHS = HEALTH_PATHS
+PROCESS_TIME_EXCLUDED_PATHS = frozenset({"/health", "/health/"})
 
 
 class ProcessTimeMiddleware(MiddlewareMixin):
@@ -68,21 +67,4 @@ class RequestIdMiddleware(MiddlewareMixin):
             response.status_code,
             request_id,
         )
-        return response
-
-
-class CacheControlMiddleware(MiddlewareMixin):
-    """App-wide default ``Cache-Control: no-store`` on API and health responses.
-
-    DRF has no configuration layers; this is the outermost one. Views set a closer value
-    (e.g. the items viewset's ``cache_control``) and this only fills the header when absent.
-    Every method, OPTIONS and 405s included, as the Litestar app does.
-    """
-
-    def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
-    ) -> HttpResponseBase:
-        covered = request.path.startswith("/api/") or request.path in HEALTH_PATHS
-        if covered and "Cache-Control" not in response:
-            response["Cache-Control"] = "no-store"
         return response

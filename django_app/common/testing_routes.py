@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 
 
 class ForcedErrorView(ContractViewMixin, APIView):

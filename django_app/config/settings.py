@@ -42,8 +42,6 @@ ENABLE_TEST_ROUTES = env_bool("ENABLE_TEST_ROUTES")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
 INSTALLED_APPS = [
-    # The admin (and the apps it needs) arrives with a later issue; installing it now keeps
-    # the first migration set stable.
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +52,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files of a pinned package (no CDN; see SPECTACULAR_SETTINGS).
+    "drf_spectacular_sidecar",
     "common",
     "users",
     "items.apps.ItemsConfig",
@@ -66,9 +66,13 @@ MIDDLEWARE = [
     "common.middleware.ProcessTimeMiddleware",
     "common.middleware.RequestIdMiddleware",
     # Cache-Control: no-store on API responses unless a view set its own (layered config).
-    "common.middleware.CacheControlMiddleware",
+    "compat.headers.CacheControlMiddleware",
     # X-Content-Type-Options and Referrer-Policy.
     "django.middleware.security.SecurityMiddleware",
+    # X-Frame-Options; above WhiteNoise so that static files carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Static files (whitenoise's documented place: right after SecurityMiddleware).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # As high as possible, before anything that can answer on its own (CommonMiddleware).
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,8 +80,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # X-Frame-Options.
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -236,11 +238,23 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 STATIC_URL = "static/"
-# Project-level static files (the items page's CSS/JS). Served by a small route in
-# config/urls.py (django.views.static.serve, traversal-safe) also when DEBUG is off: the
-# reference app runs under uvicorn only, without a CDN or web server, and a dependency
-# such as whitenoise would buy nothing more for two files.
+# Project-level static files (the pages' CSS/JS); the admin's come from its app directory.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# ``manage.py collectstatic`` copies (and compresses) everything here; the Dockerfile runs it.
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
+# Served by whitenoise under uvicorn (no web server in front). Plain names, not hashed ones:
+# the contract pins ``/static/items.css`` in the page.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Also serve straight from the finders, so a checkout (tests, `make run-django`) works
+# without a collectstatic step; files are indexed once at start-up (no autorefresh).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+# No ``Access-Control-Allow-Origin: *`` on static files: CORS stays django-cors-headers' job.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 # --- Users, auth and security -------------------------------------------------------------
 
@@ -273,7 +287,7 @@ CSRF_COOKIE_NAME = "csrftoken"
 CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 CSRF_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie is not a credential (it only proves same-origin), so it is not Secure-only.
-CSRF_FAILURE_VIEW = "users.session.csrf_failure"
+CSRF_FAILURE_VIEW = "compat.sessions.csrf_failure"
 if REDIS_URL:
     # Sessions live in Redis (through the cache), like the rate-limit counters.
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -282,7 +296,7 @@ else:
 
 # --- DRF and OpenAPI ----------------------------------------------------------------------
 
-# JSON bodies over 1 MiB -> RequestDataTooBig -> 413 problem+json (common.errors).
+# JSON bodies over 1 MiB -> RequestDataTooBig -> 413 problem+json (compat.problems).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # More query/form fields than this -> TooManyFieldsSent -> 400 (Django's default, pinned by
 # the contract; the Litestar app has a guard with the same limit).
@@ -292,9 +306,9 @@ REST_FRAMEWORK = {
     # A JSON API: no browsable API, no form parsing on API views.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSON parser, enforcing DATA_UPLOAD_MAX_MEMORY_SIZE (413 over 1 MiB).
-    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["compat.validation.JSONParser"],
     # JSON endpoints ignore Accept (contract #12): never 406, always the JSON renderer.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.IgnoreAcceptContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "compat.views.IgnoreAcceptContentNegotiation",
     # Bearer JWT first: DRF takes WWW-Authenticate (and so 401 rather than 403) from the
     # first class. Session auth second; DRF enforces CSRF for session-authenticated writes.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -303,8 +317,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {"token": TOKEN_RATE_LIMIT},
-    "DEFAULT_SCHEMA_CLASS": "common.schema.ContractAutoSchema",
-    "EXCEPTION_HANDLER": "common.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "compat.schema.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "compat.problems.problem_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -315,11 +329,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     # The schema and docs routes document nothing about the API itself.
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["common.schema.strip_optional_trailing_slash"],
+    # The docs UIs load their JS/CSS from drf-spectacular-sidecar's static files (pinned,
+    # offline) instead of a CDN; templates/drf_spectacular/redoc.html drops Google Fonts.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["compat.schema.strip_optional_trailing_slash"],
     # The default enum hook, then error responses as application/problem+json.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "common.schema.problem_media_type",
+        "compat.schema.problem_media_type",
     ],
 }
 

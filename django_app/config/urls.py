@@ -4,20 +4,19 @@ Canonical paths have no trailing slash; each route also accepts one (``/?``) and
 identically, because ``APPEND_SLASH`` redirects are off (see settings).
 """
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 import chat.urls
 import items.urls
 from common.health import HealthView
-from common.schema import RedocView, SchemaView, SwaggerView
+from compat.schema import RedocView, SchemaView, SwaggerView
 
-ADMIN_STATIC_DIR = str(Path(admin.__file__).parent / "static" / "admin")
+# The admin's titles, like the Litestar app's SQLAdmin (title="Items API admin").
+admin.site.site_header = admin.site.site_title = "Items API admin"
+admin.site.index_title = "Items API"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
@@ -32,8 +31,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # are pages, not API resources. "/admin" without the slash redirects there (302).
     path("admin/", admin.site.urls),
     re_path(r"^admin$", RedirectView.as_view(url="/admin/")),
-    # The admin's CSS/JS also when DEBUG is off (same reasoning as the project's static route).
-    re_path(r"^static/admin/(?P<path>.+)$", serve, {"document_root": ADMIN_STATIC_DIR}),
     re_path("", include("users.urls")),
     re_path(r"^api/v1/", include(items.urls.api_urlpatterns)),
     re_path("", include(items.urls.page_urlpatterns)),
@@ -45,7 +42,7 @@ if settings.ENABLE_TEST_ROUTES:
     urlpatterns.append(re_path("", include("common.testing_routes")))
 
 # Problem+json instead of Django's HTML error pages (used when DEBUG is off).
-handler400 = "common.errors.bad_request"
-handler403 = "common.errors.permission_denied"
-handler404 = "common.errors.page_not_found"
-handler500 = "common.errors.server_error"
+handler400 = "compat.problems.bad_request"
+handler403 = "compat.problems.permission_denied"
+handler404 = "compat.problems.page_not_found"
+handler500 = "compat.problems.server_error"

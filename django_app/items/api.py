@@ -34,8 +34,8 @@ from common.errors import (
     problem_responses,
 )
 from common.pagination import page_body
-from common.parsers import MultiPartParser
-from common.views import ContractViewMixin
+from compat.validation import MultiPartParser
+from compat.views import ContractViewMixin
 from items.permissions import ITEM_PERMISSIONS
 from items.schemas import (
     AttachmentListSerializer,

@@ -5,12 +5,24 @@ non-empty name are CHECK constraints (named as in the Alembic revision of the Li
 so a row written by any code path obeys them.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 
 from common.models import TimeStampedModel
+
+
+class ItemQuerySet(models.QuerySet["Item"]):
+    """Item queries that read like the rule they apply (``Item.objects.visible_to(user)``)."""
+
+    def visible_to(self, user: Any) -> "ItemQuerySet":
+        """The user's own items; staff see every item (anyone else's is "not found")."""
+        if user.is_staff:
+            return self.all()
+        return self.filter(owner_id=user.id)
 
 
 class Item(TimeStampedModel):
@@ -22,6 +34,8 @@ class Item(TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="items"
     )
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         constraints = (

@@ -6,27 +6,22 @@ login form. Django templates escape user data by default. Not part of the API sc
 
 from uuid import UUID
 
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
-    HttpResponseBase,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.static import serve
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from common.errors import NotFoundError
 from common.pagination import LimitOffset
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
+from items.models import Item
 from items.services import ItemFilters, ItemService
 from users.auth import SessionAuthentication
 
@@ -51,7 +46,7 @@ class ItemsPageView(PageView):
             ItemFilters(owner=request.user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
         )
         response = render(request._request, "items/list.html", {"items": items, "total": total})
-        response["Cache-Control"] = "private, no-store"
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
 
@@ -63,23 +58,11 @@ class ItemPageRedirectView(PageView):
         try:
             pk = UUID(item_id)
         except ValueError:
-            raise NotFoundError() from None
-        item = ItemService(request.user).get_item(pk)
+            raise Http404() from None
+        # A plain read in a view: Django's shortcut over the model's QuerySet method (someone
+        # else's item is "not found"; the exception handler answers a 404 problem).
+        item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
         return HttpResponseRedirect(f"{reverse('items-page')}#item-{item.id}")
-
-
-def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``STATICFILES_DIRS[0]`` also when DEBUG is off (see settings for why).
-
-    ``django.views.static.serve`` refuses paths outside the directory; a traversal attempt
-    is answered 404 (it raises ``SuspiciousFileOperation``, which Django turns into a 400).
-    """
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    try:
-        return serve(request, path, document_root=str(settings.STATICFILES_DIRS[0]))
-    except SuspiciousFileOperation:
-        raise Http404() from None
 
 
 items_page = ItemsPageView.as_view()

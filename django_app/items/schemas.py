@@ -17,8 +17,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.pagination import LimitOffsetSerializer
+from compat.validation import StrictCharField
 from items.models import Attachment, Item
-from users.schemas import StrictCharField
 
 # ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
 PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"

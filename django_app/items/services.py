@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypedDict
 from uuid import UUID
 
 from django.conf import settings
@@ -41,6 +41,22 @@ class ItemFilters:
     max_price: Decimal | None = None
     owner: UUID | None = None
     ordering: str = "created_at"
+
+
+class ItemData(TypedDict):
+    """A new item's fields (validated by the API's serializer)."""
+
+    name: str
+    description: str | None
+    price: Decimal
+
+
+class ItemChanges(TypedDict, total=False):
+    """The fields a PUT (all) or PATCH (some) sets."""
+
+    name: str
+    description: str | None
+    price: Decimal
 
 
 class UploadedFile(Protocol):
@@ -76,10 +92,8 @@ class ItemService:
     # --- queries ------------------------------------------------------------------------
 
     def visible(self) -> QuerySet[Item]:
-        """The caller's items; staff see every item."""
-        if self.user.is_staff:
-            return Item.objects.all()
-        return Item.objects.filter(owner_id=self.user.id)
+        """The caller's items; staff see every item (the model's ``visible_to``)."""
+        return Item.objects.visible_to(self.user)
 
     def list_items(self, filters: ItemFilters, page: LimitOffset) -> tuple[list[Item], int]:
         """One page of visible items and the total; ``owner`` is staff-only unless it is you."""
@@ -113,11 +127,11 @@ class ItemService:
 
     # --- commands -----------------------------------------------------------------------
 
-    def create_item(self, data: dict[str, Any]) -> Item:
+    def create_item(self, data: ItemData) -> Item:
         """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
         return Item.objects.create(owner_id=self.user.id, **data)
 
-    def update_item(self, item_id: UUID, data: dict[str, Any]) -> Item:
+    def update_item(self, item_id: UUID, data: ItemChanges) -> Item:
         """Set the given fields (all of them for PUT, some for PATCH)."""
         item = self.get_item(item_id)
         for field, value in data.items():

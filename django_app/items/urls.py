@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from rest_framework.routers import SimpleRouter
 
 from items.api import AttachmentViewSet, ItemViewSet, blocking_view
-from items.pages import item_page_redirect, items_page, static_file
+from items.pages import item_page_redirect, items_page
 
 router = SimpleRouter()
 # SimpleRouter turns any truthy ``trailing_slash`` into "/"; the regex fragment is set after.
@@ -26,5 +26,4 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
 page_urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^items/?$", items_page, name="items-page"),
     re_path(r"^items/(?P<item_id>[^/]+)/page/?$", item_page_redirect, name="item-page"),
-    re_path(r"^static/(?P<path>.+)$", static_file, name="static"),
 ]

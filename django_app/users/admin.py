@@ -14,6 +14,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
+from users import services
 from users.models import OutboxEmail, User
 
 
@@ -59,6 +60,11 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("username", "email")
     ordering = ("username",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # a user added here is welcomed like one registered through the API
+            services.announce_registration(obj)
 
 
 @admin.register(OutboxEmail)

@@ -14,16 +14,12 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from common.errors import (
-    ProblemSerializer,
-    RequestValidationError,
-    ValidationProblemSerializer,
-    problem_response,
-)
-from common.views import ContractViewMixin
+from common.errors import ProblemSerializer, RequestValidationError, ValidationProblemSerializer
+from compat.headers import RetryAfterThrottle
+from compat.problems import problem_response
+from compat.views import ContractViewMixin
 from users import services
 from users.auth import WWW_AUTHENTICATE
 from users.models import User
@@ -60,11 +56,10 @@ THEME_PARAM = OpenApiParameter(
 )
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(RetryAfterThrottle):
     """Per client IP, ``TOKEN_RATE_LIMIT`` (counters in the cache: Redis when configured)."""
 
     scope = "token"
-    duration: int  # set by SimpleRateThrottle.parse_rate (undeclared in the stubs)
     cache = caches[settings.SECURITY_CACHE]  # not the evictable default cache
 
     def get_rate(self) -> str:
@@ -75,13 +70,6 @@ class TokenRateThrottle(SimpleRateThrottle):
         # Redis) share a window only when they enforce the same limit.
         scope = f"{self.scope}_{self.get_rate()}"
         return self.cache_format % {"scope": scope, "ident": self.get_ident(request)}
-
-    def wait(self) -> float:
-        # DRF returns None (so no Retry-After) once the stored history is longer than the
-        # current limit, e.g. after the limit was lowered; the contract always sends one.
-        if self.history:
-            return max(1.0, self.duration - (self.now - self.history[-1]))
-        return float(self.duration)
 
 
 class UserCreateView(ContractViewMixin, APIView):

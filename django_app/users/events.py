@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
 from users import services, tasks
-
-user_registered = Signal()
-"""Sent by ``services.register_user`` with ``user=<User>`` inside the creating transaction."""
+from users.signals import user_registered
 
 
 @receiver(user_registered)

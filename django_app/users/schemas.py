@@ -12,23 +12,12 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from compat.validation import StrictCharField
+
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
 # ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
 EMAIL_PATTERN = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 THEMES = ("light", "dark")
-
-
-class StrictCharField(serializers.CharField):
-    """A ``CharField`` that refuses non-strings instead of coercing them (``123`` -> 400)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class UserCreateSerializer(serializers.Serializer):

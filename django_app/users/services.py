@@ -1,4 +1,7 @@
-"""User business rules: registration, authentication, tokens, outbox."""
+"""User business rules: registration, authentication, tokens, outbox.
+
+HackSoft-style functions over the ORM; they raise ``common.errors`` domain errors only.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from rest_framework_simplejwt.tokens import AccessToken
 
-from common.errors import Conflict
+from common.errors import ConflictError
 from users.hashing import run_bounded
 from users.models import OutboxEmail, User
+from users.signals import user_registered
 
 SEED_PASSWORD = "seed-password-123"
 SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
@@ -26,16 +30,19 @@ def seed_user_id(username: str) -> uuid.UUID:
 
 
 def register_user(username: str, email: str, password: str, *, is_staff: bool = False) -> User:
-    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
-    from users.events import user_registered  # the receivers import this module
+    """Create a user (never staff through the API); duplicates, any case -> ``ConflictError``.
+
+    Every entry point registers through here (the API, ``manage.py create_user``; the admin's
+    add form calls ``announce_registration``), so each sends the welcome e-mail.
+    """
 
     # The slow hash first: Django holds the request's pooled connection from its first query
     # to the end of the request, so hashing after a query would keep a connection idle.
     hashed = run_bounded(make_password, password)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("A user with that username already exists.")
+        raise ConflictError("A user with that username already exists.")
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("A user with that email already exists.")
+        raise ConflictError("A user with that email already exists.")
     try:
         with transaction.atomic():
             user = User(
@@ -45,10 +52,15 @@ def register_user(username: str, email: str, password: str, *, is_staff: bool = 
                 is_staff=is_staff,
             )
             user.save()
-            user_registered.send(sender=User, user=user)
+            announce_registration(user)
     except IntegrityError as exc:  # the unique index fired under a race
-        raise Conflict("A user with that username or email already exists.") from exc
+        raise ConflictError("A user with that username or email already exists.") from exc
     return user
+
+
+def announce_registration(user: User) -> None:
+    """Raise the ``user_registered`` domain event (the welcome e-mail goes out on commit)."""
+    user_registered.send(sender=User, user=user)
 
 
 def authenticate_user(username: str, password: str) -> User | None:

@@ -1,7 +1,8 @@
 """Cookie-session login, whoami and logout with form data and CSRF.
 
 DRF views are CSRF-exempt by design (only ``SessionAuthentication`` enforces it), so the
-unsafe session routes check CSRF themselves with Django's own ``CsrfViewMiddleware`` logic:
+unsafe session routes check CSRF themselves (``compat.sessions.enforce_csrf``, DRF's
+``CSRFCheck``):
 the ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must match the
 ``csrftoken`` cookie. A 401 here carries no ``WWW-Authenticate`` (no bearer on /auth/*).
 """
@@ -11,26 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user, login, logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import get_token
 from django.utils.html import escape
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import (
-    PROBLEM_CONTENT_TYPE,
-    ProblemSerializer,
-    ValidationProblemSerializer,
-    problem,
-    problem_response,
-)
-from common.views import ContractViewMixin
+from common.errors import ProblemSerializer, ValidationProblemSerializer
+from compat.problems import problem_response
+from compat.sessions import enforce_csrf
+from compat.views import ContractViewMixin
 from users import services
 from users.schemas import LoginFormSerializer, SessionUserSerializer
 
@@ -57,40 +53,6 @@ P403 = OpenApiResponse(ProblemSerializer, description="Missing or wrong CSRF tok
 P415 = OpenApiResponse(ProblemSerializer, description="Not a form body.")
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
-        return reason
-
-
-def enforce_csrf(request: Request) -> None:
-    """403 unless the request carries the CSRF token matching the ``csrftoken`` cookie."""
-    check = _CsrfCheck(lambda _request: HttpResponse())
-    django_request = request._request
-    check.process_request(django_request)
-    if check.process_view(django_request, lambda _r: HttpResponse(), (), {}) is not None:
-        raise exceptions.PermissionDenied("CSRF verification failed.")
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
-    """``CSRF_FAILURE_VIEW`` for plain Django views (e.g. the admin): a 403 problem."""
-    return JsonResponse(
-        problem(status.HTTP_403_FORBIDDEN, request.path, detail="CSRF verification failed."),
-        status=status.HTTP_403_FORBIDDEN,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-
-
-class HTMLRenderer(BaseRenderer):
-    media_type = "text/html"
-    format = "html"
-    charset = "utf-8"
-
-    def render(
-        self, data: object, accepted_media_type: str | None = None, renderer_context: object = None
-    ) -> bytes:
-        return str(data).encode() if isinstance(data, str) else b""
-
-
 class LoginView(ContractViewMixin, APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -98,7 +60,7 @@ class LoginView(ContractViewMixin, APIView):
 
     def get_renderers(self) -> list[BaseRenderer]:
         if self.request.method in ("GET", "HEAD"):
-            return [HTMLRenderer()]
+            return [StaticHTMLRenderer()]
         return super().get_renderers()
 
     @extend_schema(

@@ -17,16 +17,15 @@ from litestar.params import FromPath, JSONBody, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.schemas import MessagePage, RoomCreate, RoomPage, RoomRead, TicketRead
+from chat.schemas import MessagePage, MessageRead, RoomCreate, RoomPage, RoomRead, TicketRead
 from chat.services import ChatService, TicketStore, issue_ticket
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
-from common.routing import head_twin
-from items.api import CacheControl
-from items.permissions import ITEM_GUARDS
+from compat.headers import CacheControl
+from compat.routing import head_twin
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
-from users.permissions import current_user
+from users.permissions import AUTHENTICATED, current_user
 
 TAGS = ["chat"]
 
@@ -38,23 +37,16 @@ async def provide_chat_service(
     return ChatService(session=db_session, user=user)
 
 
-async def provide_ticket_store(state: State) -> TicketStore:
-    """The app's ticket store (Redis or memory), created by ``ChatPlugin`` at startup."""
-    store: TicketStore = state.chat_tickets
-    return store
-
-
 class ChatController(Controller):
     """Rooms, their history and websocket tickets."""
 
     path = "/chat"
     tags = TAGS
     # Any authenticated user (401 otherwise); OPTIONS stays open for CORS preflights.
-    guards = list(ITEM_GUARDS)  # noqa: RUF012
+    guards = list(AUTHENTICATED)  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "chat_service": Provide(provide_chat_service),
-        "ticket_store": Provide(provide_ticket_store),
         "page": Provide(provide_limit_offset),
     }
     cache_control = CacheControl(private=True, max_age=0)
@@ -131,7 +123,12 @@ class ChatController(Controller):
         room: FromPath[str],
     ) -> MessagePage:
         messages, total = await chat_service.list_messages(room, page)
-        return MessagePage(items=messages, total=total, limit=page.limit, offset=page.offset)
+        return MessagePage(
+            items=[MessageRead.from_model(m, room=room, user=m.user.username) for m in messages],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+        )
 
     @post(
         "/tickets",
@@ -156,8 +153,9 @@ class ChatController(Controller):
         user: NamedDependency[User],
         ticket_store: NamedDependency[TicketStore],
     ) -> TicketRead:
-        return await issue_ticket(ticket_store, user, state.settings.ws_ticket_ttl)
+        ttl = state.settings.ws_ticket_ttl
+        return TicketRead(ticket=await issue_ticket(ticket_store, user, ttl), expires_in=ttl)
 
-    # HEAD twins of the GET handlers (see common/routing.py for why they are separate).
+    # HEAD twins of the GET handlers (see compat/routing.py for why they are separate).
     list_rooms_head = head_twin(list_rooms)
     list_messages_head = head_twin(list_messages)

@@ -30,18 +30,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.status_codes import WS_1008_POLICY_VIOLATION
 from sqlalchemy.exc import SQLAlchemyError
 
-from chat.channels import SupervisedChannelsPlugin
-from chat.schemas import ChatFrame, ErrorCode, ErrorFrame
+from chat.schemas import ChatFrame, ErrorCode, ErrorFrame, MessageRead
 from chat.services import (
     ChatService,
     ServiceUnavailableError,
+    TicketStore,
     consume_ticket,
     publish_message,
     room_channel,
 )
+from common.db import sqlalchemy_config
 from common.errors import NotFoundError
-from common.middleware import AllowedHostsMiddleware
-from users.auth import sqlalchemy_config
+from compat.channels import SupervisedChannelsPlugin
+from compat.hosts import AllowedHostsMiddleware
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -148,13 +149,14 @@ async def echo(data: str) -> str:
 async def chat_room(
     socket: WebSocket[Any, Any, Any],
     channels: NamedDependency[SupervisedChannelsPlugin],
+    ticket_store: NamedDependency[TicketStore],
     room: FromPath[str],
     ticket: FromQuery[str] = "",
 ) -> None:
     """``/ws/chat/<room>?ticket=...``: post to a room and receive everything posted to it."""
     config = sqlalchemy_config(socket.app)
     async with config.get_session() as session:
-        user = await consume_ticket(session, socket.app.state.chat_tickets, ticket)
+        user = await consume_ticket(session, ticket_store, ticket)
         if user is None:
             return await _refuse(socket, "Missing, invalid, expired or used ticket.")
         try:
@@ -253,17 +255,18 @@ async def _receive_json(
     async with sqlalchemy_config(socket.app).get_session() as session:
         service = ChatService(session=session, user=user)
         try:
-            message = await service.post_message(room, frame.body)
+            stored = await service.post_message(room, frame.body)
         except SQLAlchemyError:
             logger.warning("chat: storing a message failed", exc_info=True)
             await socket.send_text(
                 error_frame("unavailable", "The message could not be stored; try again.")
             )
             return
+        message = MessageRead.from_model(stored, room=room.name, user=user.username)
         try:
             await publish_message(channels, channel, message, settings.ws_broadcast_timeout)
         except ServiceUnavailableError:
-            await _discard(service, message.id)
+            await _discard(service, stored.id)
             await socket.send_text(
                 error_frame("unavailable", "The message could not be delivered; try again.")
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Template
 
-from items.api import CacheControl
+from compat.headers import CacheControl
 
 
 @get(

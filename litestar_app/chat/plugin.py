@@ -1,17 +1,21 @@
 """The chat feature packaged for the framework: a Litestar ``InitPluginProtocol`` plugin.
 
 ``ChatPlugin`` (like ``ItemsPlugin``) registers the API router (``/api/v1``), the websocket
-routes, the page, the admin views and a lifespan that creates the ticket store. The
-pub/sub it relies on is the ``ChannelsPlugin`` built by ``chat.channels.channels_plugin``,
-which ``config/asgi.py`` lists next to it (the Django twin is ``chat/apps.py``:
-``ChatConfig`` in ``INSTALLED_APPS``, ``CHANNEL_LAYERS`` in settings).
+routes, the page, the admin views, the ticket store (a dependency) and the pub/sub its
+broadcasts go through: a ``ChannelsPlugin`` on ``MemoryChannelsBackend`` in embedded mode,
+on ``RedisChannelsPubSubBackend`` when the app has a Redis client (every process of the
+app then sees every message). It is given what it needs, the settings and the app's one
+Redis client (``common.stores``), by ``create_app``. The Django twin is ``chat/apps.py``
+(``ChatConfig`` in ``INSTALLED_APPS``, ``CHANNEL_LAYERS`` in settings).
 """
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -19,38 +23,57 @@ from sqladmin_litestar_plugin import SQLAdminPlugin
 
 from chat.admin import ADMIN_VIEWS
 from chat.routing import websocket_router
-from chat.services import MemoryTicketStore, RedisTicketStore
+from chat.services import MemoryTicketStore, RedisTicketStore, TicketStore
 from chat.urls import api_router, page_handlers
+from compat.channels import SupervisedChannelsPlugin
 from config.settings import BASE_DIR
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-    from litestar import Litestar
     from litestar.config.app import AppConfig
+    from redis.asyncio import Redis
 
     from config.settings import Settings
 
+SUBSCRIBER_MAX_BACKLOG: Final = 100
+"""Broadcasts queued per connection; a client that does not read loses the oldest ones
+(``dropleft``) instead of holding up the room."""
 
-@asynccontextmanager
-async def chat_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Create the ticket store: Redis (shared by the app's processes) or process memory."""
-    settings: Settings = app.state.settings
-    redis = app.state.get("redis")
-    app.state.chat_tickets = (
-        RedisTicketStore(redis, settings.channels_prefix)
-        if redis is not None
-        else MemoryTicketStore()
+
+def channels_plugin(redis: Redis | None) -> SupervisedChannelsPlugin:
+    """The app's pub/sub: in memory (embedded) or Redis (every process of the app)."""
+    backend: RedisChannelsPubSubBackend | MemoryChannelsBackend = (
+        RedisChannelsPubSubBackend(redis=redis) if redis is not None else MemoryChannelsBackend()
     )
-    yield
+    return SupervisedChannelsPlugin(
+        backend,
+        arbitrary_channels_allowed=True,  # one channel per room, created on first join
+        subscriber_max_backlog=SUBSCRIBER_MAX_BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
 
 
 class ChatPlugin(InitPluginProtocol):
-    """Routes, websocket routes, page, admin views and ticket store of the chat feature."""
+    """Routes, websocket routes, page, admin views, ticket store and pub/sub of chat."""
+
+    def __init__(self, settings: Settings, redis: Redis | None) -> None:
+        self.tickets: TicketStore = (
+            RedisTicketStore(redis, settings.channels_prefix)
+            if redis is not None
+            else MemoryTicketStore()
+        )
+        self.channels = channels_plugin(redis)
+
+    def provide_ticket_store(self) -> TicketStore:
+        """Dependency ``ticket_store``: Redis (shared by the app's processes) or memory."""
+        return self.tickets
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend([api_router, websocket_router, *page_handlers])
-        app_config.lifespan.append(chat_lifespan)
+        app_config.dependencies["ticket_store"] = Provide(
+            self.provide_ticket_store, sync_to_thread=False
+        )
+        # Appended plugins still get their on_app_init (Litestar iterates the live list).
+        app_config.plugins.append(self.channels)
         if app_config.template_config is None:  # ItemsPlugin may have set it already
             app_config.template_config = TemplateConfig(
                 directory=BASE_DIR / "templates", engine=JinjaTemplateEngine

@@ -29,19 +29,19 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from chat.channels import SupervisedChannelsPlugin
 from chat.models import Message, Room
-from chat.schemas import MessageRead, TicketRead
 from common.errors import ConflictError, DomainError, NotFoundError
+from compat.channels import SupervisedChannelsPlugin
 from users.models import User
 from users.services import get_active_user
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from chat.schemas import MessageRead
     from common.pagination import LimitOffset
 
 logger = logging.getLogger("chat")
@@ -97,28 +97,18 @@ class ChatService(SQLAlchemyAsyncRepositoryService[Room]):
             raise NotFoundError("Room not found.")
         return room
 
-    async def list_messages(
-        self, room_name: str, page: LimitOffset
-    ) -> tuple[list[MessageRead], int]:
-        """One page of a room's history, oldest first, ties broken by id."""
+    async def list_messages(self, room_name: str, page: LimitOffset) -> tuple[list[Message], int]:
+        """One page of a room's history (authors loaded), oldest first, ties broken by id."""
         room = await self.get_room(room_name)
-        session = self.repository.session
-        total = await session.scalar(
-            select(func.count()).select_from(Message).where(Message.room_id == room.id)
+        messages, total = await self.messages.get_many_and_count(
+            Message.room_id == room.id,
+            OrderBy(field_name="created_at", sort_order="asc"),
+            OrderBy(field_name="id", sort_order="asc"),
+            LimitOffsetFilter(limit=page.limit, offset=page.offset),
+            load=[joinedload(Message.user)],
+            count_with_window_function=False,
         )
-        rows = await session.execute(
-            select(Message, User.username)
-            .join(User, Message.user_id == User.id)
-            .where(Message.room_id == room.id)
-            .order_by(Message.created_at, Message.id)
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-        items = [
-            MessageRead.from_model(message, room=room.name, user=username)
-            for message, username in rows.tuples()
-        ]
-        return items, total or 0
+        return list(messages), total
 
     # --- commands -----------------------------------------------------------------------
 
@@ -128,12 +118,11 @@ class ChatService(SQLAlchemyAsyncRepositoryService[Room]):
             raise ConflictError("A room with this name already exists.")
         return await self.repository.add(Room(name=name))
 
-    async def post_message(self, room: Room, body: str) -> MessageRead:
+    async def post_message(self, room: Room, body: str) -> Message:
         """Persist a message by the caller (before it is broadcast), committed."""
-        message = await self.messages.add(
+        return await self.messages.add(
             Message(room_id=room.id, user_id=self.user.id, body=body), auto_commit=True
         )
-        return MessageRead.from_model(message, room=room.name, user=self.user.username)
 
     async def discard_message(self, message_id: int) -> None:
         """Delete a message whose broadcast failed: history only keeps what was delivered."""
@@ -249,9 +238,9 @@ class RedisTicketStore:
         return UUID(raw.decode() if isinstance(raw, bytes) else str(raw))
 
 
-async def issue_ticket(store: TicketStore, user: User, ttl: int) -> TicketRead:
+async def issue_ticket(store: TicketStore, user: User, ttl: int) -> str:
     """A new single-use ticket bound to ``user``, valid for ``ttl`` (``WS_TICKET_TTL``) seconds."""
-    return TicketRead(ticket=await store.issue(user.id, ttl), expires_in=ttl)
+    return await store.issue(user.id, ttl)
 
 
 async def consume_ticket(session: AsyncSession, store: TicketStore, ticket: str) -> User | None:

@@ -12,8 +12,8 @@ from litestar.types import ControllerRouterHandler
 
 from chat.api import ChatController
 from chat.pages import chat_page
-from common.routing import with_head
-from items.urls import provide_page_size
+from common.pagination import provide_page_size
+from compat.routing import with_head
 
 api_router = Router(
     path="/api/v1",

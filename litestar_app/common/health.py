@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from common.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemDetailsException
-from common.routing import head_twin
+from compat.routing import head_twin
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -117,5 +117,5 @@ async def health_check(state: State, db_engine: NamedDependency[AsyncEngine]) ->
 
 
 # Contract: HEAD works on every GET (Litestar answers 405 to HEAD unless a handler declares
-# it); see common/routing.py for why the twin is a separate, hidden handler.
+# it); see compat/routing.py for why the twin is a separate, hidden handler.
 health_check_head = head_twin(health_check)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -48,3 +49,9 @@ async def provide_limit_offset(
 ) -> LimitOffset:
     """The validated paging parameters; ``limit`` falls back to the ``page_size`` dependency."""
     return LimitOffset(limit=limit or page_size, offset=offset)
+
+
+async def provide_page_size(state: State) -> int:
+    """Default ``limit`` of the lists (``PAGE_SIZE_DEFAULT``); a lower layer may override it."""
+    page_size: int = state.settings.page_size_default
+    return page_size

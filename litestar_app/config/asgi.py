@@ -26,65 +26,32 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
-from redis.asyncio import Redis
 
-from chat.channels import channels_plugin
 from chat.plugin import ChatPlugin
-from common.errors import (
-    EXCEPTION_HANDLERS,
-    JSON_MAX_BYTES,
-    limit_query_fields,
-    reject_null_literals,
-    require_json_content_type,
-)
+from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES
 from common.middleware import (
-    AllowedHostsMiddleware,
     ProcessTimeMiddleware,
     assign_request_id,
-    correct_options_allow,
-    default_cache_control,
     log_request,
     stamp_response_headers,
 )
-from common.parsers import ContractRequest
+from common.stores import create_redis, create_stores, redis_lifespan
+from compat import CompatPlugin
 from config.settings import BASE_DIR, Settings
 from config.urls import SCHEMA_PATH, route_handlers, schema_router
 from items.plugin import ItemsPlugin
-from users.admin import admin_plugin
 from users.auth import SECURITY_SCHEMES
-from users.commands import UsersCLIPlugin
-from users.events import LISTENERS as USERS_LISTENERS
-from users.urls import middleware as users_middleware
-from users.urls import stores as users_stores
+from users.plugin import UsersPlugin
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-REDIS_TIMEOUT = 1.0
-"""Seconds; a dead Redis must fail fast instead of hanging requests."""
-
 
 @asynccontextmanager
 async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Fill app state at startup (``started_at``, the shared Redis client); close it at shutdown."""
-    settings: Settings = app.state.settings
+    """Fill app state at startup (``started_at``, reported by ``/health``)."""
     app.state.started_at = datetime.now(UTC)
-    redis = (
-        Redis.from_url(
-            settings.redis_url,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            health_check_interval=30,
-        )
-        if settings.redis_url
-        else None
-    )
-    app.state.redis = redis
-    try:
-        yield
-    finally:
-        if redis is not None:
-            await redis.aclose()
+    yield
 
 
 def create_engine_config(settings: Settings) -> EngineConfig:
@@ -117,6 +84,14 @@ def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
 
 
+SWAGGER_UI_VERSION = "5.33.1"
+REDOC_VERSION = "2.5.4"
+"""Docs UI bundles vendored under static/vendor/ (see its README): no CDN, works offline."""
+_VENDOR = "/static/vendor"
+_SWAGGER = f"{_VENDOR}/swagger-ui-dist-{SWAGGER_UI_VERSION}"
+_FAVICON = f"<link rel='icon' type='image/png' href='{_SWAGGER}/favicon-32x32.png'>"
+
+
 def create_openapi_config() -> OpenAPIConfig:
     """OpenAPI 3.1 at /api/schema/openapi.json, Swagger UI and ReDoc next to it."""
     return OpenAPIConfig(
@@ -126,7 +101,22 @@ def create_openapi_config() -> OpenAPIConfig:
         openapi_router=schema_router(),
         # The first plugin also answers /api/schema itself; the JSON document is added by
         # Litestar at /api/schema/openapi.json because no plugin claims that path.
-        render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+        # Both UIs load their JS/CSS (and favicon) from the app's own static files.
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/swagger",
+                js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
+                css_url=f"{_SWAGGER}/swagger-ui.css",
+                standalone_preset_js_url=f"{_SWAGGER}/swagger-ui-standalone-preset.js",
+                favicon=_FAVICON,
+            ),
+            RedocRenderPlugin(
+                path="/redoc",
+                js_url=f"{_VENDOR}/redoc-{REDOC_VERSION}/redoc.standalone.js",
+                google_fonts=False,
+                favicon=_FAVICON,
+            ),
+        ],
         components=Components(security_schemes=SECURITY_SCHEMES),
     )
 
@@ -135,18 +125,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Litestar application from ``settings`` (default: the environment)."""
     settings = settings or Settings.from_env()
     settings.check()  # refuses unsafe production settings before anything is built
-    sqlalchemy_config = create_sqlalchemy_config(settings)
+    redis = create_redis(settings)  # one client (or None) for every Redis user of the app
     return Litestar(
         route_handlers=route_handlers(settings),
         plugins=[
-            SQLAlchemyPlugin(config=sqlalchemy_config),
-            # SQLAdmin at /admin (staff only), on the same engine as the request sessions.
-            admin_plugin(settings, sqlalchemy_config.get_engine()),
-            UsersCLIPlugin(),
-            ItemsPlugin(),  # routes, dependencies and templates of the items feature
-            # Pub/sub for chat (memory, or Redis with a supervised listener) and the feature.
-            channels_plugin(settings),
-            ChatPlugin(),
+            SQLAlchemyPlugin(config=create_sqlalchemy_config(settings)),
+            # The contract workarounds (compat/), first: its middleware precedes the features'.
+            CompatPlugin(settings),
+            # One registration line per feature. UsersPlugin mounts the admin the others
+            # add views to, so it comes first.
+            UsersPlugin(settings),
+            ItemsPlugin(),
+            ChatPlugin(settings, redis),
         ],
         # Layer 1 of Cache-Control: every response unless a router/controller/handler says.
         cache_control=CacheControlHeader(no_store=True),
@@ -156,24 +146,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.cors_origins
         else None,
         exception_handlers=EXCEPTION_HANDLERS,
-        # Contract for every JSON endpoint: body over 1 MiB -> 413, non-JSON body -> 415
-        # (upload routes set their own, larger limit and media type).
+        # Contract for every JSON endpoint: body over 1 MiB -> 413 (upload routes set their
+        # own, larger limit).
         request_max_body_size=JSON_MAX_BYTES,
-        guards=[require_json_content_type, limit_query_fields, reject_null_literals],
-        # Deeply nested or non-UTF-8 JSON bodies -> 400 like any malformed body, not a 500.
-        request_class=ContractRequest,
-        middleware=[
-            ProcessTimeMiddleware(),
-            AllowedHostsMiddleware(settings.allowed_hosts),
-            *users_middleware(settings),  # rate limit, sessions, auth (request.user)
-        ],
-        stores=users_stores(settings),
-        listeners=USERS_LISTENERS,
+        middleware=[ProcessTimeMiddleware()],
+        stores=create_stores(redis),
         before_request=assign_request_id,
         after_response=log_request,
-        before_send=[stamp_response_headers, correct_options_allow, default_cache_control],
-        state=State({"settings": settings}),
-        lifespan=[app_lifespan],
+        before_send=[stamp_response_headers],
+        state=State({"settings": settings, "redis": redis}),
+        # Lifespans exit in reverse order: the Redis client is closed after its users.
+        lifespan=[redis_lifespan, app_lifespan],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # common.errors logs unhandled exceptions itself (once, with the request id).

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.datastructures import CacheControlHeader, State, UploadFile
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
@@ -42,14 +42,16 @@ from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_204_NO_CONTENT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
-from common.routing import head_twin
-from items.permissions import ITEM_GUARDS
+from compat.headers import CacheControl
+from compat.routing import head_twin
+from compat.validation import require_media_type
+from items.dtos import ItemReadDTO
+from items.models import Item
 from items.schemas import (
     PRICE_PATTERN,
     AttachmentList,
@@ -65,11 +67,10 @@ from items.schemas import (
 from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
-from users.permissions import current_user
+from users.permissions import AUTHENTICATED, current_user
 
 if TYPE_CHECKING:
-    from litestar.connection import ASGIConnection
-    from litestar.handlers import BaseRouteHandler
+    pass
 
 logger = logging.getLogger("items")
 
@@ -79,41 +80,9 @@ JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 
 
-class CacheControl(CacheControlHeader):
-    """``CacheControlHeader`` with the visibility directive first, as the contract spells it.
-
-    Litestar renders directives in field order (``max-age=60, private``); same meaning,
-    but the contract pins ``private, max-age=60``.
-    """
-
-    def _get_header_value(self) -> str:
-        directives = super()._get_header_value().split(", ")
-        first = [d for d in directives if d in ("private", "public")]
-        return ", ".join(first + [d for d in directives if d not in first])
-
-
 COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
 BODY_ERRORS = {413: "Body over 1 MiB.", 415: "Not a JSON body."}
 CSRF_ERROR = {403: "Forbidden (CSRF token missing, for session-authenticated requests)."}
-
-
-def require_media_type(*accepted: str) -> Any:
-    """Guard: 415 when a request with a body is not of an accepted media type.
-
-    Litestar decodes a JSON body whatever the ``Content-Type`` says; the contract wants 415.
-    Guards run before the body is read.
-    """
-
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if connection.scope.get("method") not in {"POST", "PUT", "PATCH"}:
-            return
-        headers = connection.headers
-        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if has_body and media_type not in accepted:
-            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
-
-    return guard
 
 
 async def provide_items_service(
@@ -132,7 +101,7 @@ class ItemController(Controller):
 
     path = "/items"
     tags = TAGS
-    guards = [*ITEM_GUARDS, require_media_type("application/json")]  # noqa: RUF012
+    guards = list(AUTHENTICATED)  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "items_service": Provide(provide_items_service),
@@ -182,6 +151,8 @@ class ItemController(Controller):
     @post(
         "/",
         operation_id="items_create",
+        return_dto=ItemReadDTO,
+        media_type=MediaType.JSON,  # with a DTO, Response[...] is documented without one
         security=AUTH_UNSAFE,
         summary="Create an item",
         status_code=HTTP_201_CREATED,
@@ -196,19 +167,18 @@ class ItemController(Controller):
         items_service: NamedDependency[ItemService],
         data: JSONBody[ItemCreate],
         x_request_id: Annotated[str | None, HeaderParameter(name="X-Request-ID")] = None,
-    ) -> Response[ItemRead]:
+    ) -> Response[Item]:
         item = await items_service.create_item(data.to_values())
         # The X-Request-ID header as sent by the client (the hook validates its own copy).
         logger.info("item created id=%s x_request_id=%s", item.id, x_request_id)
         location = request.url_for("items_retrieve", item_id=str(item.id))
-        return Response(
-            ItemRead.from_model(item), status_code=HTTP_201_CREATED, headers={"Location": location}
-        )
+        return Response(item, status_code=HTTP_201_CREATED, headers={"Location": location})
 
     @get(
         "/{item_id:str}",
         name="items_retrieve",
         operation_id="items_retrieve",
+        return_dto=ItemReadDTO,
         security=AUTH_SAFE,
         summary="Retrieve an item",
         cache_control=CacheControl(private=True, max_age=60),
@@ -216,12 +186,13 @@ class ItemController(Controller):
     )
     async def retrieve_item(
         self, items_service: NamedDependency[ItemService], item_id: FromPath[UUID]
-    ) -> ItemRead:
-        return ItemRead.from_model(await items_service.get_item(item_id))
+    ) -> Item:
+        return await items_service.get_item(item_id)
 
     @put(
         "/{item_id:str}",
         operation_id="items_update",
+        return_dto=ItemReadDTO,
         security=AUTH_UNSAFE,
         summary="Replace an item",
         responses=problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
@@ -231,12 +202,13 @@ class ItemController(Controller):
         items_service: NamedDependency[ItemService],
         item_id: FromPath[UUID],
         data: JSONBody[ItemUpdate],
-    ) -> ItemRead:
-        return ItemRead.from_model(await items_service.update_item(item_id, data.to_values()))
+    ) -> Item:
+        return await items_service.update_item(item_id, data.to_values())
 
     @patch(
         "/{item_id:str}",
         operation_id="items_partial_update",
+        return_dto=ItemReadDTO,
         security=AUTH_UNSAFE,
         summary="Update some fields of an item",
         responses=problem_responses({400: "Invalid body.", **COMMON_ERRORS, **BODY_ERRORS}),
@@ -246,8 +218,8 @@ class ItemController(Controller):
         items_service: NamedDependency[ItemService],
         item_id: FromPath[UUID],
         data: JSONBody[ItemPatch],
-    ) -> ItemRead:
-        return ItemRead.from_model(await items_service.update_item(item_id, data.to_values()))
+    ) -> Item:
+        return await items_service.update_item(item_id, data.to_values())
 
     @delete(
         "/{item_id:str}",
@@ -305,7 +277,7 @@ class ItemController(Controller):
         time.sleep(ms / 1000)
         return BlockingResult(slept_ms=ms)
 
-    # HEAD twins of the GET handlers (see common/routing.py for why they are separate).
+    # HEAD twins of the GET handlers (see compat/routing.py for why they are separate).
     list_items_head = head_twin(list_items)
     retrieve_item_head = head_twin(retrieve_item)
     export_items_head = head_twin(export_items)
@@ -337,7 +309,7 @@ class AttachmentController(Controller):
 
     path = "/items/{item_id:str}/attachments"
     tags = TAGS
-    guards = [*ITEM_GUARDS, require_media_type("multipart/form-data")]  # noqa: RUF012
+    guards = [*AUTHENTICATED, require_media_type("multipart/form-data")]  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "items_service": Provide(provide_items_service),

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError
 from common.pagination import LimitOffset
+from compat.headers import CacheControl
 from config.settings import BASE_DIR
-from items.api import CacheControl
 from items.services import ItemFilters, ItemService
 from users.models import User
 

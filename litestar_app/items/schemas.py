@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from litestar.exceptions import ValidationException
 from msgspec import UNSET, Meta, UnsetType
+
+from items.services import ItemChanges, ItemFields
 
 if TYPE_CHECKING:
     from items.models import Attachment, Item
@@ -43,7 +45,7 @@ Ordering = Literal["name", "-name", "price", "-price", "created_at", "-created_a
 
 def parse_price(raw: str, field: str = "price") -> Decimal:
     """A validated price string as ``Decimal``; negative -> 400 ``/body/<field>``."""
-    value = Decimal(raw)
+    value = Decimal(raw).quantize(Decimal("0.01"))  # always two places, also before a refresh
     if value < 0:
         raise ValidationException(
             detail="Validation failed.",
@@ -93,12 +95,10 @@ class ItemCreate(msgspec.Struct, kw_only=True):
     description: Description | None = None
     price: Price
 
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "price": parse_price(self.price),
-        }
+    def to_values(self) -> ItemFields:
+        return ItemFields(
+            name=self.name, description=self.description, price=parse_price(self.price)
+        )
 
 
 class ItemUpdate(msgspec.Struct, kw_only=True):
@@ -108,12 +108,10 @@ class ItemUpdate(msgspec.Struct, kw_only=True):
     description: Description | None
     price: Price
 
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "price": parse_price(self.price),
-        }
+    def to_values(self) -> ItemFields:
+        return ItemFields(
+            name=self.name, description=self.description, price=parse_price(self.price)
+        )
 
 
 class ItemPatch(msgspec.Struct, kw_only=True):
@@ -123,15 +121,9 @@ class ItemPatch(msgspec.Struct, kw_only=True):
     description: Description | UnsetType | None = UNSET
     price: Price | UnsetType = UNSET
 
-    def to_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if not isinstance(self.name, UnsetType):
-            values["name"] = self.name
-        if not isinstance(self.description, UnsetType):
-            values["description"] = self.description
-        if not isinstance(self.price, UnsetType):
-            values["price"] = parse_price(self.price)
-        return values
+    def to_values(self) -> ItemChanges:
+        price = self.price if isinstance(self.price, UnsetType) else parse_price(self.price)
+        return ItemChanges(name=self.name, description=self.description, price=price)
 
 
 class ItemPage(msgspec.Struct, kw_only=True):

@@ -14,7 +14,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -24,6 +24,7 @@ from advanced_alchemy.filters import LimitOffset as LimitOffsetFilter
 from advanced_alchemy.filters import OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from msgspec import UNSET, UnsetType
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +53,29 @@ class ItemFilters:
     max_price: Decimal | None = None
     owner: UUID | None = None
     ordering: str = "created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFields:
+    """Every writable field of an item (create, and PUT's full replacement)."""
+
+    name: str
+    description: str | None
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChanges:
+    """PATCH: the fields to change; ``UNSET`` leaves a field as it is."""
+
+    name: str | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    price: Decimal | UnsetType = UNSET
+
+    def items(self) -> list[tuple[str, Any]]:
+        """``(field, value)`` of each field that is set."""
+        values = ((f, getattr(self, f)) for f in ("name", "description", "price"))
+        return [(f, v) for f, v in values if v is not UNSET]
 
 
 class UploadedFile(Protocol):
@@ -163,14 +187,15 @@ class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
 
     # --- commands -----------------------------------------------------------------------
 
-    async def create_item(self, data: dict[str, Any]) -> Item:
+    async def create_item(self, fields: ItemFields) -> Item:
         """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
-        return await self.repository.add(Item(owner_id=self.user.id, **data))
+        return await self.create({"owner_id": self.user.id, **asdict(fields)})
 
-    async def update_item(self, item_id: UUID, data: dict[str, Any]) -> Item:
-        """Set the given fields (all of them for PUT, some for PATCH)."""
+    async def update_item(self, item_id: UUID, changes: ItemFields | ItemChanges) -> Item:
+        """Set the given fields: all of them (``ItemFields``, PUT) or some (PATCH)."""
         item = await self.get_item(item_id)
-        for field, value in data.items():
+        values = asdict(changes).items() if isinstance(changes, ItemFields) else changes.items()
+        for field, value in values:
             setattr(item, field, value)
         return await self.repository.update(item)
 

@@ -1,25 +1,19 @@
 """Routes of the items feature.
 
 ``api_router`` is mounted under ``/api/v1`` and ``page_handlers`` at the root, both by
-``ItemsPlugin`` (items/plugin.py). The router is the layer that provides ``page_size``.
+``ItemsPlugin`` (items/plugin.py). The router is the layer that provides ``page_size``
+(``common.pagination``).
 """
 
 from __future__ import annotations
 
 from litestar import Router
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from common.pagination import provide_page_size
 from items.api import AttachmentController, ItemController
 from items.pages import item_page_redirect, items_page, static_files_router
-
-
-async def provide_page_size(state: State) -> int:
-    """Default ``limit`` of the items lists (``PAGE_SIZE_DEFAULT``); a handler may override it."""
-    page_size: int = state.settings.page_size_default
-    return page_size
-
 
 api_router = Router(
     path="/api/v1",

@@ -6,22 +6,20 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post, put
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import CookieParameter, JSONBody, PathParameter
-from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
+from compat.problems import RateLimitProblemMiddleware
 from config.settings import Settings
 from users import services
 from users.auth import AUTH_SAFE, AUTH_UNSAFE, WWW_AUTHENTICATE
-from users.events import emit_user_registered
 from users.models import OutboxEmail, User
-from users.permissions import current_user, requires_auth, requires_staff
+from users.permissions import requires_auth, requires_staff
 from users.schemas import (
     THEMES,
     OutboxEmailList,
@@ -50,22 +48,10 @@ P415 = problem_spec(415, "Not a JSON body.")
 P429 = problem_spec(429, "Too many requests.")
 
 
-class TokenRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's rate limiter, answering 429 ``urn:problem:rate-limited`` + ``Retry-After``."""
+class TokenRateLimitMiddleware(RateLimitProblemMiddleware):
+    """Litestar's rate limiter (429 problem + ``Retry-After``: ``compat.problems``)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except TooManyRequestsException as exc:
-            headers = dict(exc.headers or {})
-            reset = headers.get(self.config.rate_limit_reset_header_key)
-            headers["Retry-After"] = str(max(1, int(reset) if reset else 1))
-            raise ProblemDetailsException(
-                "Too many token requests; retry later.",
-                status_code=429,
-                problem_type="urn:problem:rate-limited",
-                headers=headers,
-            ) from None
+    detail = "Too many token requests; retry later."
 
 
 def token_rate_limit(settings: Settings) -> RateLimitConfig:
@@ -103,15 +89,12 @@ async def create_user(
     data: JSONBody[UserCreate],
     db_session: NamedDependency[AsyncSession],
 ) -> Response[UserPrivate]:
-    """Register a user (never staff); the welcome email is queued after the response."""
-    user = await services.register_user(db_session, data.username, data.email, data.password)
-    location = str(request.url_for("users_retrieve", user_id=str(user.id)))
-    return Response(
-        user_private(user),
-        status_code=201,
-        headers={"Location": location},
-        background=BackgroundTask(emit_user_registered, request.app, user.id),
+    """Register a user (never staff); the service emits ``user_registered`` on commit."""
+    user = await services.register_user(
+        db_session, data.username, data.email, data.password, events=request.app
     )
+    location = str(request.url_for("users_retrieve", user_id=str(user.id)))
+    return Response(user_private(user), status_code=201, headers={"Location": location})
 
 
 @get(
@@ -264,6 +247,3 @@ async def put_preferences(data: JSONBody[Preferences], state: State) -> Response
         httponly=False,  # page JavaScript reads it
     )
     return Response(Preferences(theme=theme), cookies=[cookie])
-
-
-USER_DEPENDENCIES = {"user": current_user}

@@ -25,18 +25,16 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
+from common.db import db_session
 from users import services
 
 if TYPE_CHECKING:
-    from litestar import Litestar
     from litestar.connection import ASGIConnection
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 WWW_AUTHENTICATE: Final = "Bearer"
 CSRF_COOKIE: Final = "csrftoken"
@@ -82,19 +80,6 @@ class AuthInfo:
 def unauthorized(detail: str = "Authentication credentials were not provided.") -> Exception:
     """401 for /api/v1: always with ``WWW-Authenticate: Bearer``."""
     return NotAuthorizedException(detail, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
-
-
-def sqlalchemy_config(app: Litestar) -> SQLAlchemyAsyncConfig:
-    """The app's advanced-alchemy config (state keys are made unique per app instance)."""
-    config = app.plugins.get(SQLAlchemyPlugin).config[0]
-    assert isinstance(config, SQLAlchemyAsyncConfig)
-    return config
-
-
-def db_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
-    """The request's SQLAlchemy session (the same one handlers get as ``db_session``)."""
-    config = sqlalchemy_config(connection.app)
-    return config.provide_session(connection.app.state, connection.scope)
 
 
 def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], form_token: str | None = None) -> bool:

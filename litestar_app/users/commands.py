@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from litestar.plugins import CLIPluginProtocol
 
+from common.db import sqlalchemy_config
 from users import services
 
 if TYPE_CHECKING:
@@ -20,14 +21,22 @@ if TYPE_CHECKING:
 
 
 def _run(app: Litestar, fn: Any) -> Any:
-    from users.auth import sqlalchemy_config
+    """Run ``fn(db)`` and commit, inside the app's lifespan: the event emitter is running,
+    so events emitted on commit (``user_registered``) are handled before the command ends."""
 
     async def go() -> Any:
         config = sqlalchemy_config(app)
-        async with config.get_session() as db:
-            result = await fn(db)
-            await db.commit()
-            return result
+        failure: Exception | None = None
+        async with app.lifespan():
+            try:
+                async with config.get_session() as db:
+                    result = await fn(db)
+                    await db.commit()
+            except Exception as exc:  # re-raised below, not as the emitter's ExceptionGroup
+                failure = exc
+        if failure is not None:
+            raise failure
+        return result
 
     return asyncio.run(go())
 
@@ -52,7 +61,7 @@ class UsersCLIPlugin(CLIPluginProtocol):
                 user = _run(
                     app,
                     lambda db: services.register_user(
-                        db, username, email, password, is_staff=staff
+                        db, username, email, password, is_staff=staff, events=app
                     ),
                 )
             except services.Conflict as exc:

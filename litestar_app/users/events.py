@@ -1,8 +1,9 @@
 """Domain events: user_registered -> welcome email in the outbox, after the response.
 
-The registration handler attaches a ``BackgroundTask`` to its 201 response that emits
-``user_registered`` once the response is sent (the request's transaction is committed by
-then, in advanced-alchemy's ``before_send`` autocommit). The listener runs on Litestar's
+More exactly: after the commit. ``users.services.register_user`` emits ``user_registered``
+on the app's event emitter once its transaction has committed (``common.db.on_commit``),
+whichever entry point called it: the API (committed by advanced-alchemy's ``before_send``
+autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's
 in-process event emitter with its own database session. A real deployment would hand the
 email to a durable queue (SAQ, arq, Celery) instead of an in-process task.
 """
@@ -15,29 +16,21 @@ from uuid import UUID
 
 from litestar.events import listener
 
+from common.db import session_maker
 from users import services
+from users.services import USER_REGISTERED
 
 if TYPE_CHECKING:
     from litestar import Litestar
 
 logger = logging.getLogger("items_api.users")
 
-USER_REGISTERED = "user_registered"
-
-
-async def emit_user_registered(app: Litestar, user_id: UUID) -> None:
-    """Background task of the registration response: emit the domain event."""
-    app.emit(USER_REGISTERED, user_id=user_id, app=app)
-
 
 @listener(USER_REGISTERED)
 async def on_user_registered(user_id: UUID, app: Litestar, **_: Any) -> None:
     """Write the welcome email to the outbox in a session of its own."""
-    from users.auth import sqlalchemy_config
-
-    session_maker = app.state[sqlalchemy_config(app).session_maker_app_state_key]
     try:
-        async with session_maker() as db, db.begin():
+        async with session_maker(app)() as db, db.begin():
             await services.write_welcome_email(db, user_id)
     except Exception:  # a listener must never crash the emitter
         logger.exception("welcome email for %s failed", user_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 
 from users.auth import unauthorized
 from users.models import User
@@ -44,10 +44,16 @@ def requires_staff(
         raise PermissionDeniedException("Staff only.")
 
 
-def ensure_owner_or_staff(user: User, owner_id: Any) -> None:
-    """Object access for its owner or staff; anyone else gets 404, never 403."""
-    if not (user.is_staff or owner_id == user.id):
-        raise NotFoundException()
+def requires_auth_except_options(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler | None = None
+) -> None:
+    """Guard: 401 for anonymous requests; OPTIONS is open (CORS preflights carry no credentials)."""
+    if connection.scope.get("method") != "OPTIONS":
+        requires_auth(connection, handler)
+
+
+AUTHENTICATED = (requires_auth_except_options,)
+"""The guards of a controller any authenticated user may call (items, chat)."""
 
 
 async def current_user(request: Request[Any, Any, Any]) -> User:

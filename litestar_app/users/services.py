@@ -1,16 +1,24 @@
-"""User business rules: registration, authentication, tokens, outbox."""
+"""User business rules: registration, authentication, tokens, outbox.
+
+Plain async functions over the caller's ``AsyncSession`` (the handler's ``db_session``, a
+CLI command's or a test's session); they raise the domain errors of ``common.errors`` and
+never anything HTTP. Registration announces ``user_registered`` itself, once the
+transaction commits (``common.db.on_commit``), so every entry point (API, CLI) triggers
+the welcome email.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from common.errors import ProblemDetailsException
+from common.db import on_commit
+from common.errors import ConflictError
 from users.hashing import hash_password, password_hash, verify_password
 from users.models import OutboxEmail, User
 
@@ -30,11 +38,18 @@ REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
 InvalidTokenError = jwt.InvalidTokenError
 
 
-class Conflict(ProblemDetailsException):
-    """409 ``urn:problem:conflict``: duplicate username or email."""
+USER_REGISTERED = "user_registered"
+"""The domain event of a new user (listener: ``users.events.on_user_registered``)."""
 
-    status_code = 409
-    problem_type = "urn:problem:conflict"
+
+class Conflict(ConflictError):
+    """Duplicate username or email (409 ``urn:problem:conflict`` over HTTP)."""
+
+
+class EventEmitter(Protocol):
+    """Where domain events go: the Litestar app (``app.emit``) or a test double."""
+
+    def emit(self, event_id: str, *args: Any, **kwargs: Any) -> None: ...
 
 
 def seed_user_id(username: str) -> uuid.UUID:
@@ -43,9 +58,19 @@ def seed_user_id(username: str) -> uuid.UUID:
 
 
 async def register_user(
-    db: AsyncSession, username: str, email: str, password: str, *, is_staff: bool = False
+    db: AsyncSession,
+    username: str,
+    email: str,
+    password: str,
+    *,
+    is_staff: bool = False,
+    events: EventEmitter | None,
 ) -> User:
-    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``."""
+    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
+
+    ``user_registered`` is emitted on ``events`` after the commit (nothing on rollback);
+    ``events=None`` is an explicit "no side effects" (fixtures).
+    """
     # The slow hash first (in a thread): the session holds no connection yet.
     hashed = await hash_password(password)
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
@@ -65,6 +90,9 @@ async def register_user(
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
         raise Conflict("A user with that username or email already exists.") from exc
+    if events is not None:
+        user_id = user.id
+        on_commit(db, lambda: events.emit(USER_REGISTERED, user_id=user_id, app=events))
     return user
 
 

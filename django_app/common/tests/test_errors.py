@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from common.errors import Conflict, RequestValidationError, error_pointers
-from common.views import ContractViewMixin
+from common.errors import Conflict, RequestValidationError
+from compat.problems import error_pointers
+from compat.views import ContractViewMixin
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from chat.channels import SupervisedChannelsPlugin, channels_plugin
+from chat.plugin import channels_plugin
+from common.stores import create_redis
+from compat.channels import SupervisedChannelsPlugin
 from config.settings import Settings
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -77,7 +79,8 @@ def test_listener_is_restarted_after_a_redis_restart(private_redis: PrivateRedis
     settings = Settings(redis_url=f"redis://127.0.0.1:{private_redis.port}/0")
 
     async def scenario() -> None:
-        plugin = channels_plugin(settings)
+        redis = create_redis(settings)
+        plugin = channels_plugin(redis)
         async with plugin:
             received: asyncio.Queue[bytes] = asyncio.Queue()
             async with (
@@ -106,5 +109,7 @@ def test_listener_is_restarted_after_a_redis_restart(private_redis: PrivateRedis
                         continue
                 else:
                     pytest.fail("no message after Redis came back")
+        assert redis is not None
+        await redis.aclose()
 
     asyncio.run(scenario())

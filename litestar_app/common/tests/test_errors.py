@@ -12,7 +12,10 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter,
 from litestar.testing import TestClient, create_test_client
 
 from common.errors import EXCEPTION_HANDLERS, INTERNAL_ERROR_DETAIL, PROBLEM_MEDIA_TYPE
-from common.middleware import SECURITY_HEADERS, stamp_response_headers
+from common.middleware import stamp_response_headers
+from compat import CompatPlugin
+from compat.headers import SECURITY_HEADERS
+from config.settings import Settings
 from conftest import ClientFactory
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
@@ -98,10 +101,11 @@ def create_price(data: JSONBody[Price]) -> Price:
 
 
 @pytest.fixture
-def api() -> Iterator[TestClient[Litestar]]:
+def api(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with create_test_client(
         [read_thing, search, create_price],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[CompatPlugin(settings)],
         before_send=[stamp_response_headers],
     ) as test_client:
         yield test_client

@@ -8,7 +8,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from common.middleware import SECURITY_HEADERS, AllowedHostsMiddleware
+from compat.headers import SECURITY_HEADERS
+from compat.hosts import AllowedHostsMiddleware
 from conftest import ClientFactory
 
 PROCESS_TIME = re.compile(r"^\d+\.\d{6}$")

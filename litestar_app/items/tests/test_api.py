@@ -330,7 +330,7 @@ def test_integrity_error_is_409(
 
     from items.services import ItemService
 
-    async def clash(self: ItemService, data: dict[str, Any]) -> None:
+    async def clash(self: ItemService, fields: Any) -> None:
         raise IntegrityError("INSERT ...", {}, Exception("unique constraint failed: secret"))
 
     monkeypatch.setattr(ItemService, "create_item", clash)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from common.errors import NotFoundError, PermissionDeniedError
 from common.models import TimestampedModel
 from common.pagination import LimitOffset
-from items.services import ItemFilters, ItemService, sanitize_filename
+from items.services import ItemFields, ItemFilters, ItemService, sanitize_filename
 from users.models import User
 
 pytestmark = pytest.mark.anyio
@@ -51,7 +51,7 @@ def service_for(session: AsyncSession, user: User, upload_dir: Path) -> ItemServ
 
 async def make_items(service: ItemService, *names_prices: tuple[str, str]) -> None:
     for name, price in names_prices:
-        await service.create_item({"name": name, "price": Decimal(price), "description": None})
+        await service.create_item(ItemFields(name=name, price=Decimal(price), description=None))
 
 
 async def test_users_see_only_their_items_staff_see_all(
@@ -71,7 +71,7 @@ async def test_another_users_item_is_not_found(session: AsyncSession, upload_dir
     alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
     staff = await make_user(session, "staff", is_staff=True)
     item = await service_for(session, alice, upload_dir).create_item(
-        {"name": "x", "price": Decimal("1"), "description": None}
+        ItemFields(name="x", price=Decimal("1"), description=None)
     )
 
     with pytest.raises(NotFoundError):
@@ -123,7 +123,7 @@ async def test_database_check_constraints(session: AsyncSession, upload_dir: Pat
 
     service = service_for(session, await make_user(session, "alice"), upload_dir)
     with pytest.raises(IntegrityError):
-        await service.create_item({"name": "x", "price": Decimal("-1"), "description": None})
+        await service.create_item(ItemFields(name="x", price=Decimal("-1"), description=None))
 
 
 async def test_export_is_ordered(session: AsyncSession, upload_dir: Path) -> None:
@@ -138,7 +138,7 @@ async def test_attachments_are_stored_under_generated_names(
     session: AsyncSession, upload_dir: Path
 ) -> None:
     service = service_for(session, await make_user(session, "alice"), upload_dir)
-    item = await service.create_item({"name": "x", "price": Decimal("1"), "description": None})
+    item = await service.create_item(ItemFields(name="x", price=Decimal("1"), description=None))
     upload = UploadFile(content_type="text/plain", filename="../../etc/passwd", file_data=b"root")
 
     [attachment] = await service.add_attachments(item.id, [upload])

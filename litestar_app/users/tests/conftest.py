@@ -45,7 +45,12 @@ def make_user(settings: Settings) -> Any:
 
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 user = await services.register_user(
-                    db, username, f"{username}@example.com", "password-123", is_staff=staff
+                    db,
+                    username,
+                    f"{username}@example.com",
+                    "password-123",
+                    is_staff=staff,
+                    events=None,
                 )
                 user.is_active = active
                 await db.commit()

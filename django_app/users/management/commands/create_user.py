@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from common.errors import Conflict
+from common.errors import ConflictError
 from users import services
 
 
@@ -25,6 +25,6 @@ class Command(BaseCommand):
                 options["password"],
                 is_staff=options["staff"],
             )
-        except Conflict as exc:
-            raise CommandError(str(exc.detail)) from exc
+        except ConflictError as exc:
+            raise CommandError(exc.detail) from exc
         self.stdout.write(f"{user.id} {user.username}")

@@ -1,8 +1,11 @@
-"""Pub/sub for chat: a ``ChannelsPlugin`` whose Redis listener is supervised.
+"""Contract shims: a ``ChannelsPlugin`` whose Redis listener survives a Redis outage.
 
-``channels_plugin(settings)`` builds the ``ChannelsPlugin`` the broadcast goes through:
-``MemoryChannelsBackend`` in embedded mode, ``RedisChannelsPubSubBackend`` when
-``REDIS_URL`` is set (every process of the app then sees every message).
+CONTRACT decision 20 (the app recovers by itself when Redis comes back; "Litestar's Redis
+channels backend needs a supervisor that restarts its workers after an outage") and 28
+(Redis down -> 503 / the ``unavailable`` frame, never a hang). A framework limit of
+Litestar 2.x, not reported upstream as such (related: litestar-org/litestar#4784, stale
+``PubSub`` state after shutdown). ``chat.plugin.ChatPlugin`` builds its ``ChannelsPlugin``
+from this class; with the memory backend it is a plain ``ChannelsPlugin``.
 
 Litestar's Redis pub/sub backend reads with one background task (the plugin's
 ``_sub_worker``); when the Redis connection drops, that task dies with the error and is
@@ -23,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-from redis.asyncio import Redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,17 +33,12 @@ if TYPE_CHECKING:
 
     from litestar.channels.subscriber import Subscriber
 
-    from config.settings import Settings
-
 logger = logging.getLogger("chat")
 
 REDIS_TIMEOUT = 1.0
 """Seconds; connecting to or talking to a dead Redis fails fast."""
 SUPERVISE_INTERVAL = 0.5
 """Seconds between two looks at the listener task."""
-SUBSCRIBER_MAX_BACKLOG = 100
-"""Broadcasts queued per connection; a client that does not read loses the oldest ones
-(``dropleft``) instead of holding up the room."""
 
 
 class SupervisedChannelsPlugin(ChannelsPlugin):
@@ -113,8 +110,6 @@ class SupervisedChannelsPlugin(ChannelsPlugin):
             self._supervisor = None
         with suppress(Exception):  # shutting down with Redis gone must not fail
             await super().__aexit__(exc_type, exc_val, exc_tb)
-        if isinstance(self._backend, RedisChannelsPubSubBackend):
-            await self._backend._redis.aclose()
 
     async def _supervise(self) -> None:
         """Forever: restart a dead listener once Redis answers; keep subscriptions in sync."""
@@ -154,23 +149,3 @@ class SupervisedChannelsPlugin(ChannelsPlugin):
             await self._backend.subscribe(missing)
         if stale := current - wanted:
             await self._backend.unsubscribe(stale)
-
-
-def channels_plugin(settings: Settings) -> SupervisedChannelsPlugin:
-    """The app's pub/sub: in memory (embedded) or Redis (every process of the app)."""
-    backend: RedisChannelsPubSubBackend | MemoryChannelsBackend
-    if settings.redis_url:
-        redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-        )
-        backend = RedisChannelsPubSubBackend(redis=redis)
-    else:
-        backend = MemoryChannelsBackend()
-    return SupervisedChannelsPlugin(
-        backend,
-        arbitrary_channels_allowed=True,  # one channel per room, created on first join
-        subscriber_max_backlog=SUBSCRIBER_MAX_BACKLOG,
-        subscriber_backlog_strategy="dropleft",
-    )

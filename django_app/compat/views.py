@@ -1,19 +1,31 @@
-"""Shared view behaviour every API view mixes in (Django-only: Litestar does this natively)."""
+"""Contract shims: the method rules and content negotiation every API view follows.
+
+DRF answers ``OPTIONS`` with 200 + a metadata document, checks authentication before the
+method (TRACE on a protected route is a 401), lists ``Allow`` in ``http_method_names``
+order and answers 406 when no renderer matches ``Accept``. The contract pins 204 + ``Allow``
+for OPTIONS, 405 first, a sorted ``Allow`` and JSON whatever the ``Accept`` (contract #12).
+"""
 
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
-# Lets mypy check ``super()`` calls without making the mixin itself a view.
+# Lets mypy check ``super()`` calls without making the mixin itself a view. Imported for
+# the type checker only: DRF's APIView reads DEFAULT_CONTENT_NEGOTIATION_CLASS (this
+# module) when its module is first imported, a circular import otherwise.
 if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
     _Base = APIView
 else:
     _Base = object
 
 
+# contract-shim: OPTIONS 204 + Allow, 405 before auth, Allow sorted (contract "Methods").
 # Meet the contract's method rules on any APIView or ViewSet; list it first in the bases:
 # ``class ItemViewSet(ContractViewMixin, ModelViewSet)``. HEAD needs nothing: Django's
 # View.setup and DRF's routers already map it to GET.
@@ -43,3 +55,14 @@ class ContractViewMixin(_Base):
         response = HttpResponse(status=status.HTTP_204_NO_CONTENT)
         del response["Content-Type"]
         return response
+
+
+# contract-shim: JSON endpoints ignore Accept (contract #12), never 406.
+class IgnoreAcceptContentNegotiation(DefaultContentNegotiation):
+    """Always the view's first renderer; parsers are still chosen by ``Content-Type``."""
+
+    def select_renderer(  # type: ignore[override]
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, Any]:
+        renderer = renderers[0]
+        return renderer, renderer.media_type

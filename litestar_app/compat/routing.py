@@ -1,6 +1,6 @@
-"""Route helpers: the HEAD twin of every GET handler.
+"""Contract shims: HEAD on every GET handler and on the docs pages.
 
-Contract: HEAD works on every GET resource with the GET's headers and no body. Litestar
+CONTRACT decision 11: HEAD works on every GET resource with the GET's headers and no body. Litestar
 answers 405 to HEAD unless a handler declares it, and one handler for both methods
 (``@route(http_method=[GET, HEAD])``) gives HEAD the GET's operation id, which breaks
 schema generation. So each GET gets a separate, hidden HEAD handler that runs the same
@@ -11,10 +11,11 @@ response without its body. (Django needs none of this: its views answer HEAD as 
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from litestar import HttpMethod, route
+from litestar import HttpMethod, Request, Response, route
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.plugins import JsonRenderPlugin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,6 +36,7 @@ def head_twin(handler: HTTPRouteHandler) -> HTTPRouteHandler:
         dependencies=handler.dependencies,
         cache_control=handler.cache_control,
         media_type=handler.media_type,
+        return_dto=handler.return_dto,
         response_headers=handler.response_headers,
         response_cookies=handler.response_cookies,
         status_code=handler.status_code,
@@ -54,3 +56,23 @@ def with_head(handlers: Iterable[ControllerRouterHandler]) -> list[ControllerRou
         and HttpMethod.HEAD not in handler.http_methods
     ]
     return result
+
+
+# The OpenAPI plugin only registers GET handlers for the docs UIs and the JSON document.
+# This renders the same page (same headers; the server drops the body) for whichever
+# render plugin owns the path. ``CompatPlugin`` adds it to the schema router.
+@route(
+    ["/", "/openapi.json", "/swagger", "/redoc"],
+    http_method=HttpMethod.HEAD,
+    include_in_schema=False,
+)
+async def schema_head(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """HEAD companion of the schema and docs pages."""
+    config = request.app.openapi_config
+    assert config is not None  # this handler is only registered when OpenAPI is configured
+    path = request.url.path.removeprefix(config.path or "").rstrip("/") or "/"
+    plugin = next((p for p in config.render_plugins if p.has_path(path)), None)
+    if plugin is None:  # "/" is the default UI; "/openapi.json" is Litestar's own JSON plugin
+        plugin = (config.default_plugin if path == "/" else None) or JsonRenderPlugin()
+    schema = request.app.openapi_schema.to_schema()
+    return Response(plugin.render(request, schema), media_type=plugin.media_type)

@@ -1,4 +1,11 @@
-"""OpenAPI: drf-spectacular's schema/docs views and a hook (wired in SPECTACULAR_SETTINGS)."""
+"""Contract shims: the served OpenAPI document equals the contract's.
+
+drf-spectacular infers most of the schema; what it cannot infer about this contract is
+here (wired in ``DEFAULT_SCHEMA_CLASS`` and ``SPECTACULAR_SETTINGS``): list envelopes,
+required bodies, the NUL-free string pattern, canonical paths without the optional trailing
+slash and problem+json error bodies; plus the stock schema/docs views with the contract's
+method rules.
+"""
 
 from typing import Any
 
@@ -6,11 +13,12 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema
 
 from common.errors import PROBLEM_CONTENT_TYPE
-from common.views import ContractViewMixin
+from compat.views import ContractViewMixin
 
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
+# contract-shim: the served schema equals the contract (schema-parity).
 class ContractAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema with three rules of this API it cannot infer.
 
@@ -50,6 +58,7 @@ from drf_spectacular.views import (  # noqa: E402
 )
 
 
+# contract-shim: canonical paths have no trailing slash (routes accept one).
 def strip_optional_trailing_slash(
     endpoints: list[tuple[str, str, str, Any]], **kwargs: Any
 ) -> list[tuple[str, str, str, Any]]:
@@ -64,6 +73,7 @@ def strip_optional_trailing_slash(
     ]
 
 
+# contract-shim: error bodies are documented as application/problem+json.
 def problem_media_type(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Document every 4xx/5xx body as ``application/problem+json``.
 

@@ -1,8 +1,13 @@
-"""Parsers: request bodies decoded and limited the way the contract pins.
+"""Contract shims: input strictness the framework does not enforce by default.
 
-DRF reads the raw request stream, which skips ``DATA_UPLOAD_MAX_MEMORY_SIZE``; reading
-``HttpRequest.body`` applies it and raises ``RequestDataTooBig``, which
-``common.errors`` answers with 413 problem+json on every JSON endpoint.
+- ``JSONParser``: DRF reads the raw request stream, which skips
+  ``DATA_UPLOAD_MAX_MEMORY_SIZE``; reading ``HttpRequest.body`` applies it and raises
+  ``RequestDataTooBig``, answered 413 (contract: bodies over 1 MiB). A deeply nested body
+  is a 400, not a ``RecursionError`` 500.
+- ``MultiPartParser``: Django silently drops a file whose name sanitises to nothing; the
+  contract stores it (as "file").
+- ``StrictCharField``: DRF's ``CharField`` coerces ``123`` to ``"123"`` and trims; the
+  contract refuses non-strings and keeps whitespace.
 """
 
 import io
@@ -12,10 +17,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 
 
+# contract-shim: JSON bodies over 1 MiB answer 413 (DRF would read them whole); deep nesting
+# is a 400 problem, not a 500.
 class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
@@ -43,6 +50,7 @@ class _KeepAllFilesParser(DjangoMultiPartParser):
         return super().sanitize_file_name(file_name) or "file"
 
 
+# contract-shim: every uploaded part is stored, whatever its file name (contract: uploads).
 class MultiPartParser(parsers.MultiPartParser):
     """DRF's multipart parser (same code) on top of ``_KeepAllFilesParser``."""
 
@@ -58,3 +66,17 @@ class MultiPartParser(parsers.MultiPartParser):
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc
         return parsers.DataAndFiles(data, files)
+
+
+# contract-shim: strings must be JSON strings, kept as sent (no coercion, no trimming).
+class StrictCharField(serializers.CharField):
+    """A ``CharField`` that refuses non-strings instead of coercing them (``123`` -> 400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
