@@ -15,14 +15,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from common.errors import UnavailableError
+
 HASH_CONCURRENCY = int(os.environ.get("HASH_CONCURRENCY", str(os.cpu_count() or 2)))
 HASH_QUEUE = int(os.environ.get("HASH_QUEUE", "64"))
 
 
-class HashingBusy(Exception):
+class HashingBusy(UnavailableError):
     """More password checks in flight than HASH_CONCURRENCY + HASH_QUEUE: retry shortly."""
 
-    retry_after = 1
+    detail = "Too many password checks in progress; retry shortly."
 
 
 _slots = threading.BoundedSemaphore(HASH_CONCURRENCY)

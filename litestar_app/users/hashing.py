@@ -17,6 +17,8 @@ import anyio
 import anyio.to_thread
 from pwdlib import PasswordHash
 
+from common.errors import UnavailableError
+
 HASH_CONCURRENCY = int(os.environ.get("HASH_CONCURRENCY", str(os.cpu_count() or 2)))
 HASH_QUEUE = int(os.environ.get("HASH_QUEUE", "64"))
 
@@ -25,10 +27,10 @@ password_hash = PasswordHash.recommended()  # argon2id
 DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
 
 
-class HashingBusy(Exception):
+class HashingBusy(UnavailableError):
     """More password checks in flight than HASH_CONCURRENCY + HASH_QUEUE: retry shortly."""
 
-    retry_after = 1
+    detail = "Too many password checks in progress; retry shortly."
 
 
 class _Admission:
