@@ -68,8 +68,9 @@ async def register_user(
 ) -> User:
     """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
 
-    ``user_registered`` is emitted on ``events`` after the commit (nothing on rollback);
-    ``events=None`` is an explicit "no side effects" (fixtures).
+    The welcome e-mail row is written in the same transaction; ``user_registered`` (which
+    starts its delivery) is emitted on ``events`` after the commit (nothing on rollback);
+    ``events=None`` is an explicit "no side effects" (fixtures: no e-mail either).
     """
     # The slow hash first (in a thread): the session holds no connection yet.
     hashed = await hash_password(password)
@@ -90,9 +91,16 @@ async def register_user(
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
         raise Conflict("A user with that username or email already exists.") from exc
-    if events is not None:
-        user_id = user.id
-        on_commit(db, lambda: events.emit(USER_REGISTERED, user_id=user_id, app=events))
+    if events is None:  # fixtures: no side effects
+        return user
+    # The welcome e-mail is part of the registration: same transaction, no user without it.
+    welcome = await write_welcome_email(db, user.id)
+    if welcome is not None:
+        user_id, email_id = user.id, welcome.id
+        on_commit(
+            db,
+            lambda: events.emit(USER_REGISTERED, user_id=user_id, email_id=email_id, app=events),
+        )
     return user
 
 

@@ -112,6 +112,11 @@ async def worker_shutdown(ctx: Context) -> None:
         await engine.dispose()
 
 
+def queue_name(settings: Settings) -> str:
+    """One Redis may serve several deployments: the queue is named after the prefix."""
+    return f"{settings.channels_prefix}-{QUEUE_NAME}"
+
+
 def queue_config(settings: Settings) -> QueueConfig | None:
     """The outbox queue on Redis (services mode); ``None`` in embedded mode (in process)."""
     if not settings.redis_url:
@@ -119,8 +124,7 @@ def queue_config(settings: Settings) -> QueueConfig | None:
     from litestar_saq import QueueConfig
 
     return QueueConfig(
-        # one Redis may serve several deployments: the queue is named after the prefix
-        name=f"{settings.channels_prefix}-{QUEUE_NAME}",
+        name=queue_name(settings),
         dsn=settings.redis_url,
         tasks=[deliver_welcome_email],
         startup=worker_startup,
