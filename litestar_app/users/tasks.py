@@ -102,7 +102,7 @@ async def worker_startup(ctx: Context) -> None:
     async with session_maker() as db:
         owed = (await db.scalars(select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None)))).all()
     for email_id in owed:
-        await enqueue_delivery(ctx["queue"], email_id)
+        await enqueue_delivery(ctx["worker"].queue, email_id)
     logger.info("outbox: %d e-mail(s) queued again", len(owed))
 
 
