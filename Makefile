@@ -116,15 +116,19 @@ migrate: $(APPS:%=%/.venv/.synced) ## Apply both apps' migrations to their DATAB
 	cd django_app && .venv/bin/python manage.py migrate --noinput
 	cd litestar_app && .venv/bin/litestar --app config.asgi:application database upgrade --no-prompt
 
+# Header/body read timeouts, header size limit, in-flight bound, redacted tickets:
+# config/server.py in each app (identical files) documents every option.
+UVICORN_HARDENED := --http config.server:HardenedHttpToolsProtocol --timeout-keep-alive 5 --timeout-graceful-shutdown 10
+
 .PHONY: run-django
 run-django: django_app/.venv/.synced ## Migrate and serve the Django app on http://127.0.0.1:8000
 	cd django_app && .venv/bin/python manage.py migrate --noinput
-	cd django_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000
+	cd django_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000 $(UVICORN_HARDENED)
 
 .PHONY: run-litestar
 run-litestar: litestar_app/.venv/.synced ## Migrate and serve the Litestar app on http://127.0.0.1:8001
 	cd litestar_app && .venv/bin/litestar --app config.asgi:application database upgrade --no-prompt
-	cd litestar_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8001
+	cd litestar_app && .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8001 $(UVICORN_HARDENED)
 
 # `make bench` measures real-services mode unless MODE is given explicitly (MODE=embedded).
 BENCH_MODE := $(if $(filter command line environment,$(origin MODE)),$(MODE),services)

@@ -13,6 +13,7 @@ server of its own pointed at them, so stopping them never disturbs anything else
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -22,19 +23,32 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psycopg
 import pytest
+import redis
 
 from harness.accounts import PASSWORD, new_account
 from harness.items import ITEMS
 from harness.private_services import PrivatePostgres, PrivateRedis
 from harness.problem import assert_no_leak, media_type
 from harness.servers import LiveServer, ServerManager
+from harness.ws import (
+    assert_error_frame,
+    create_room,
+    get_ticket,
+    history,
+    open_ws,
+    recv_json,
+    room_path,
+    send_json,
+)
 
 PG_OUTAGE_S = float(os.environ.get("CHAOS_PG_OUTAGE_S", "4"))
 REDIS_OUTAGE_S = float(os.environ.get("CHAOS_REDIS_OUTAGE_S", "6"))
 RECOVERY_S = 5.0
 AFTER_REQUESTS = 50
 SHUTDOWN_GRACE_S = 10.0
+PAUSE_MS = 10000
 
 
 def _serve(manager: ServerManager, framework: str, name: str, **env: str) -> LiveServer:
@@ -229,5 +243,94 @@ def test_sigterm_completes_in_flight_requests(
         # uvicorn re-raises the signal after its graceful shutdown: -SIGTERM is a clean exit
         assert code in (0, -signal.SIGTERM), code
         assert exited_in <= SHUTDOWN_GRACE_S, f"exited after {exited_in:.1f}s"
+    finally:
+        server_manager.stop(server)
+
+
+@pytest.mark.concept("faults", "websockets")
+def test_killed_connections_are_503_or_served_and_chat_frames_answered(
+    framework: str, server_manager: ServerManager, private_pg: PrivatePostgres
+) -> None:
+    """pg_terminate_backend on every app connection, three times, then PostgreSQL stopped:
+    writes answer 201 or 503 + Retry-After (never 409, never 500) and a chat frame gets its
+    broadcast or the ``unavailable`` error frame; the socket is never closed with 4500."""
+    database = private_pg.create_database(f"chaos_kill_{framework}")
+    server = _serve(server_manager, framework, "pgkill", DATABASE_URL=database, REDIS_URL="")
+    dbname = database.rsplit("/", 1)[1]
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+            who = new_account(c, "killed")
+            room = create_room(c, who)["name"]
+            with open_ws(server.base_url, room_path(room, get_ticket(c, who))) as conn:
+                for n in range(3):
+                    with psycopg.connect(private_pg.admin_url, autocommit=True) as admin:
+                        admin.execute(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (dbname,),
+                        )
+                    resp = c.post(
+                        ITEMS, json={"name": f"kill {n}", "price": "1.00"}, headers=who.headers
+                    )
+                    _assert_unavailable_or_ok(resp)
+                    if resp.status_code == 503:
+                        assert resp.headers.get("retry-after", "").isdigit(), resp.headers
+                    send_json(conn, {"body": f"kill {n}"})
+                    frame = recv_json(conn, timeout=10)  # ConnectionClosed (4500) fails here
+                    assert frame.get("type") in ("message", "error"), frame
+                    if frame["type"] == "error":
+                        assert_error_frame(frame, "unavailable")
+                # PostgreSQL stopped with the socket open: unavailable frame + 503, then back
+                private_pg.stop()
+                send_json(conn, {"body": "while down"})
+                assert_error_frame(recv_json(conn, timeout=15), "unavailable")
+                down = c.post(ITEMS, json={"name": "down", "price": "1.00"}, headers=who.headers)
+                assert down.status_code == 503, down.text
+                assert down.headers.get("retry-after", "").isdigit(), down.headers
+                private_pg.start()
+                _wait_health(c, 200, within=RECOVERY_S + 10)
+                send_json(conn, {"body": "back"})
+                assert recv_json(conn, timeout=10)["body"] == "back"
+    finally:
+        server_manager.stop(server)
+
+
+@pytest.mark.concept("faults", "websockets")
+def test_redis_pause_message_reported_unavailable_is_never_delivered(
+    framework: str, server_manager: ServerManager, private_redis: PrivateRedis
+) -> None:
+    """CLIENT PAUSE on the chat's Redis: a message the sender was told is ``unavailable`` is
+    neither stored nor delivered later (pinned: a client may retry without a duplicate); one
+    the sender receives back is in history and reaches the other member."""
+    server = _serve(server_manager, framework, "redis-pause", REDIS_URL=private_redis.url)
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+            alice, bob = new_account(c, "pausea"), new_account(c, "pauseb")
+            room = create_room(c, alice)["name"]
+            with (
+                open_ws(server.base_url, room_path(room, get_ticket(c, alice))) as sender,
+                open_ws(server.base_url, room_path(room, get_ticket(c, bob))) as receiver,
+            ):
+                admin = redis.Redis(port=private_redis.port)
+                try:
+                    admin.client_pause(PAUSE_MS, all=True)
+                    send_json(sender, {"body": "during the pause"})
+                    answer = recv_json(sender, timeout=PAUSE_MS / 1000 + 10)
+                finally:
+                    admin.close()
+                time.sleep(PAUSE_MS / 1000 + 2)  # the pause is over: anything queued is out
+                got = []
+                with contextlib.suppress(AssertionError):  # recv_json: "no frame within"
+                    while True:
+                        got.append(recv_json(receiver, timeout=1.0))
+            bodies = [m["body"] for m in history(c, alice, room)]
+        if answer.get("type") == "error":
+            assert_error_frame(answer, "unavailable")
+            assert bodies == [], f"reported unavailable but stored: {bodies}"
+            assert got == [], f"reported unavailable but delivered: {got}"
+        else:
+            assert answer["body"] == "during the pause", answer
+            assert bodies == ["during the pause"], bodies
+            assert [m.get("body") for m in got] == ["during the pause"], got
     finally:
         server_manager.stop(server)

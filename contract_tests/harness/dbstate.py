@@ -159,3 +159,23 @@ def assert_unchanged(before: DbState, server: LiveServer) -> None:
     """The database equals ``before`` (counts and checksums of every table)."""
     changes = diff(before, snapshot(server))
     assert not changes, "database changed:\n  " + "\n  ".join(changes)
+
+
+def delivered_emails(server: LiveServer, user_ids: Sequence[str]) -> int:
+    """Welcome e-mails of ``user_ids`` the outbox job marked delivered (``sent_at`` set)."""
+    url = database_url(server)
+    sql = "SELECT user_id FROM users_outboxemail WHERE sent_at IS NOT NULL"
+    found: list[Any]
+    if urlsplit(url).scheme.startswith("sqlite"):
+        conn = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True, timeout=10)
+        try:
+            found = [r[0] for r in conn.execute(sql).fetchall()]
+        finally:
+            conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
+            found = [r[0] for r in pg.execute(sql.encode()).fetchall()]
+    wanted = {v.replace("-", "").lower() for v in user_ids}
+    return sum(1 for v in found if _as_text(v) in wanted)

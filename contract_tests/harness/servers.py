@@ -61,6 +61,21 @@ APP_ENV_VARS = (
     "CHANNELS_PREFIX",
     "WS_MAX_MESSAGE_BYTES",
     "WS_TICKET_TTL",
+    "HTTP_HEADER_TIMEOUT",
+    "HTTP_BODY_TIMEOUT",
+    "HTTP_MAX_HEADER_BYTES",
+    "HTTP_MAX_IN_FLIGHT",
+)
+
+
+#: uvicorn options of every deployment (each app's config/server.py documents them).
+HARDENED_UVICORN_OPTIONS = (
+    "--http",
+    "config.server:HardenedHttpToolsProtocol",
+    "--timeout-keep-alive",
+    "5",
+    "--timeout-graceful-shutdown",
+    "10",
 )
 
 
@@ -214,6 +229,14 @@ def migration_check_command(framework: str) -> list[str]:
     if framework == "django":
         return [python, "manage.py", "makemigrations", "--check", "--dry-run", "--noinput"]
     return [python, "-m", "litestar", "--app", "config.asgi:application", "database", "check"]
+
+
+def worker_command(framework: str) -> list[str]:
+    """The outbox worker of an app (services mode: the durable job queue's consumer)."""
+    python = str(app_python(framework))
+    if framework == "django":
+        return [python, "manage.py", "outbox_worker", "--interval", "0.2"]
+    return [python, "-m", "litestar", "--app", "config.asgi:application", "workers", "run"]
 
 
 def run_in_app(
@@ -372,6 +395,9 @@ class ServerManager:
             # The main servers serve many tests (and schemathesis) from one client IP; the
             # rate-limit tests start a variant with a low TOKEN_RATE_LIMIT instead.
             "TOKEN_RATE_LIMIT": "10000/minute",
+            # Short read timeouts keep the slow-client tests quick (defaults: 10 s / 30 s).
+            "HTTP_HEADER_TIMEOUT": "3",
+            "HTTP_BODY_TIMEOUT": "3",
             "DATABASE_URL": database_url,
             "REDIS_URL": self.server_redis_url() if self.mode == "services" else "",
             # Redis pub/sub ignores the database index: a prefix of its own per server keeps
@@ -446,7 +472,10 @@ class ServerManager:
             return LiveServer(framework=framework, base_url=url, mode="external")
         database_url = self.fresh_database_url(framework)
         env = self.server_env(framework, database_url)
-        return self.start(framework, env, name=f"{framework}-{self.mode}", migrate=True)
+        server = self.start(framework, env, name=f"{framework}-{self.mode}", migrate=True)
+        if self.mode == "services":  # welcome e-mails are delivered by a worker process
+            self.start_worker(server)
+        return server
 
     def start(
         self,
@@ -489,6 +518,9 @@ class ServerManager:
             "--port",
             str(port),
             "--no-access-log",  # the apps write their own access-log line (with request id)
+            # The production run command's hardening (config/server.py in each app): header
+            # and body read timeouts, header size limit, in-flight bound, redacted tickets.
+            *HARDENED_UVICORN_OPTIONS,
         ]
         with log_path.open("ab") as log:
             log.write(f"$ {' '.join(cmd)}\n".encode())
@@ -546,6 +578,29 @@ class ServerManager:
             f"{framework}: variant ready at {variant.base_url} ({time.monotonic() - began:.1f}s)"
         )
         return variant
+
+    def start_worker(
+        self, server: LiveServer, label: str = "worker", **env: str
+    ) -> subprocess.Popen[bytes]:
+        """Start the outbox worker of ``server``'s deployment (same env, ``env`` added)."""
+        logs = reports_dir() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"{server.framework}-{self.mode}-{label}.log"
+        cmd = worker_command(server.framework)
+        with log_path.open("ab") as log:
+            log.write(f"$ {' '.join(cmd)}\n".encode())
+            log.flush()
+            proc = subprocess.Popen(
+                cmd,
+                cwd=app_dir(server.framework),
+                env=base_environment() | server.env | env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.adopt(proc)
+        return proc
 
     def stop(self, server: LiveServer) -> None:
         """Stop one server the harness started."""

@@ -7,14 +7,33 @@ which the test stops and restarts: /health answers 503 problem+json while Redis 
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from harness.accounts import new_account
+from harness.dbstate import database_url
+from harness.items import ITEMS
 from harness.private_services import PrivateRedis
 from harness.problem import assert_problem
 from harness.servers import LiveServer
+from harness.ws import (
+    assert_error_frame,
+    assert_silent,
+    create_room,
+    get_ticket,
+    history,
+    next_message,
+    open_ws,
+    recv_json,
+    room_path,
+    send_json,
+)
 
 RECOVERY_S = 5.0
 
@@ -44,3 +63,63 @@ def test_redis_outage_is_503_then_recovers(
         back = _health_within(c, 200, RECOVERY_S)
         assert back.status_code == 200, f"not healthy {RECOVERY_S}s after Redis returned"
         assert back.json()["redis"] == "ok"
+
+
+# --------------------------------------------------------------------------- storage failures
+
+#: Both apps wait 5 s for SQLite's write lock (the sqlite3 default busy timeout).
+LOCK_HELD_S = 8.0
+
+
+@contextlib.contextmanager
+def _sqlite_write_lock(server: LiveServer) -> Iterator[None]:
+    """Hold the write lock of the server's SQLite file (another process, like a long batch)."""
+    path = database_url(server).split("sqlite:///", 1)[1]
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def _assert_unavailable(resp: httpx.Response) -> None:
+    """503 problem+json with an integer Retry-After: a storage failure is not a conflict."""
+    assert_problem(resp, 503)
+    retry_after = resp.headers.get("retry-after", "")
+    assert retry_after.isdigit() and int(retry_after) >= 1, resp.headers
+
+
+@pytest.mark.concept("faults", "websockets")
+def test_sqlite_write_lock_is_503_and_unavailable_frame(
+    server: LiveServer, session_http: httpx.Client
+) -> None:
+    """A write waiting past the busy timeout: 503 + Retry-After (never 409), and a chat frame
+    gets the ``unavailable`` error frame (never a 4500 close) and is neither stored nor sent."""
+    if server.mode != "embedded" or server.external:
+        pytest.skip("the SQLite write lock exists in embedded mode only")
+    who = new_account(session_http, "locked")
+    room = create_room(session_http, who)["name"]
+    with open_ws(server.base_url, room_path(room, get_ticket(session_http, who))) as conn:
+        with _sqlite_write_lock(server), ThreadPoolExecutor(max_workers=2) as pool:
+            create = pool.submit(
+                session_http.post,
+                ITEMS,
+                json={"name": "while locked", "price": "1.00"},
+                headers=who.headers,
+                timeout=LOCK_HELD_S + 10,
+            )
+            send_json(conn, {"body": "while locked"})
+            frame = recv_json(conn, timeout=LOCK_HELD_S)
+            resp = create.result()
+        _assert_unavailable(resp)
+        assert_error_frame(frame, "unavailable")
+        # the socket is still usable once the lock is gone, and history has no trace
+        send_json(conn, {"body": "after the lock"})
+        assert next_message(conn)["body"] == "after the lock"
+        assert_silent(conn, 0.5)  # the refused message is never delivered later
+    bodies = [m["body"] for m in history(session_http, who, room)]
+    assert bodies == ["after the lock"], bodies
+    listed = session_http.get(ITEMS, headers=who.headers).json()
+    assert listed["total"] == 0, listed

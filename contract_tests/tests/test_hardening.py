@@ -3,10 +3,16 @@ and no 5xx ever carries a stack trace."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -15,7 +21,8 @@ from harness.accounts import Account, new_account
 from harness.items import ITEMS, create_item
 from harness.paths import app_dir, app_python
 from harness.problem import assert_no_leak, assert_problem, assert_security_headers, media_type
-from harness.servers import base_environment, run_in_app
+from harness.servers import LiveServer, ServerManager, base_environment, run_in_app
+from harness.ws import create_room, get_ticket, handshake_status, room_path, websocket
 
 #: A production environment both apps must accept.
 PRODUCTION_ENV = {
@@ -200,3 +207,162 @@ def test_no_stack_trace_in_any_5xx(client: httpx.Client, method: str, accept: st
     assert_no_leak(resp)
     for marker in ("Traceback", 'File "', "line ", sys.prefix, "site-packages", "Exception"):
         assert marker not in resp.text, f"5xx body leaks {marker!r}: {resp.text[:300]!r}"
+
+
+# --------------------------------------------------------------------------- serving (issue 13)
+
+#: Upper bound for cutting off a client that never completes its headers (or its body).
+CUT_OFF_WITHIN_S = 15.0
+#: A header block this big is refused (431), one this small is served.
+HUGE_HEADER = 64 * 1024
+FINE_HEADER = 8 * 1024
+
+
+def _address(server: LiveServer) -> tuple[str, int]:
+    parts = urlsplit(server.base_url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+def _raw(server: LiveServer, payload: bytes, timeout: float = 10.0) -> bytes:
+    """Send ``payload`` on a fresh TCP connection; everything read until the server closes."""
+    with socket.create_connection(_address(server), timeout=timeout) as sock:
+        with contextlib.suppress(OSError):  # the server may close while we are still sending
+            sock.sendall(payload)
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+                if (
+                    b"\r\n\r\n" in b"".join(chunks)
+                    and b"connection: close" not in b"".join(chunks).lower()
+                ):
+                    break
+        return b"".join(chunks)
+
+
+def _status_line(answer: bytes) -> int:
+    assert answer.startswith(b"HTTP/1.1 "), answer[:200]
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.concept("hardening")
+def test_header_size_is_limited(server: LiveServer) -> None:
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Pad: %s\r\n\r\n"
+    fine = _raw(server, request % (b"a" * FINE_HEADER))
+    assert _status_line(fine) == 200, fine[:300]
+    huge = _raw(server, request % (b"a" * HUGE_HEADER))
+    assert huge, "the server closed without answering a 64 KiB header block"
+    assert _status_line(huge) == 431, huge[:300]
+    many = b"".join(b"X-H%d: %s\r\n" % (n, b"b" * 100) for n in range(600))  # ~66 KiB
+    answer = _raw(server, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"\r\n")
+    assert _status_line(answer) == 431, answer[:300]
+
+
+def _held_for(server: LiveServer, first: bytes, drip: bytes | None) -> float:
+    """Seconds until the server closes a connection that sent ``first`` then ``drip`` each 0.5 s."""
+    began = time.monotonic()
+    with socket.create_connection(_address(server), timeout=CUT_OFF_WITHIN_S + 5) as sock:
+        sock.settimeout(0.5)
+        if first:
+            sock.sendall(first)
+        while time.monotonic() - began < CUT_OFF_WITHIN_S + 5:
+            try:
+                if sock.recv(1024) == b"":
+                    return time.monotonic() - began
+            except TimeoutError:
+                pass
+            except OSError:
+                return time.monotonic() - began
+            if drip is not None:
+                try:
+                    sock.sendall(drip)
+                except OSError:
+                    return time.monotonic() - began
+    return time.monotonic() - began
+
+
+@pytest.mark.concept("hardening")
+def test_slow_and_silent_clients_are_cut_off(server: LiveServer) -> None:
+    """Slowloris (a header line every 0.5 s), a silent socket and a stalled body are closed."""
+    cases = {
+        "silent": (b"", None),
+        "slowloris": (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"X-Drip: 1\r\n"),
+        "stalled body": (
+            b"POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            None,
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        held = dict(
+            zip(cases, pool.map(lambda c: _held_for(server, *c), cases.values()), strict=True)
+        )
+    too_long = {name: round(s, 1) for name, s in held.items() if s >= CUT_OFF_WITHIN_S}
+    assert not too_long, f"held open past {CUT_OFF_WITHIN_S}s: {too_long}"
+
+
+@pytest.mark.concept("hardening", "websockets")
+def test_chat_ticket_is_not_logged(server: LiveServer, session_http: httpx.Client) -> None:
+    if server.log_path is None:
+        pytest.skip("reading the server log needs a server started by the harness")
+    who = new_account(session_http, "logged")
+    room = create_room(session_http, who)["name"]
+    ticket = get_ticket(session_http, who)
+    with websocket(server.base_url, room_path(room, ticket)):
+        pass
+    time.sleep(0.3)  # the accept line is written by the server process
+    log = server.log_path.read_text(errors="replace")
+    assert ticket not in log, "the single-use chat ticket appears in the server log"
+    assert quote(ticket, safe="") not in log
+
+
+# --------------------------------------------------------------------------- security state
+
+#: Outstanding websocket tickets per user: issuing one more revokes that user's oldest.
+TICKET_CAP = 10
+TICKET_FLOOD = 350
+
+
+@pytest.fixture
+def flood_server(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveServer]:
+    """A variant on the same database: low token rate limit, tickets that outlive the flood."""
+    if server.external:
+        pytest.skip("cannot start a variant of an external server")
+    variant = server_manager.start_variant(
+        server.framework,
+        {"TOKEN_RATE_LIMIT": "5/minute", "WS_TICKET_TTL": "600"},  # the flood takes a while
+        label="ticket-flood",
+    )
+    try:
+        yield variant
+    finally:
+        server_manager.stop(variant)
+
+
+@pytest.mark.concept("hardening", "rate-limiting", "websockets")
+def test_ticket_flood_evicts_no_security_state(
+    flood_server: LiveServer, session_http: httpx.Client
+) -> None:
+    """A user asking for 350 tickets neither resets the login limit nor revokes other users'
+    tickets; only their own oldest tickets go (at most TICKET_CAP outstanding per user)."""
+    flooder, other, login = (new_account(session_http, n) for n in ("flood", "victim", "login"))
+    room = create_room(session_http, other)["name"]
+    with httpx.Client(base_url=flood_server.base_url, timeout=15) as c:
+        victim_ticket = get_ticket(c, other)
+        creds = {"username": login.username, "password": login.password}
+        # the variant may share counters with the main server (same database or Redis)
+        statuses: list[int] = []
+        while len(statuses) < 6 and 429 not in statuses:
+            statuses.append(c.post("/api/v1/auth/token", json=creds).status_code)
+        assert statuses[-1] == 429, f"no 429 after {statuses}"
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda _: get_ticket(c, flooder), range(TICKET_FLOOD)))
+        # the last ones one after another: the cap keeps the newest TICKET_CAP
+        tickets = [get_ticket(c, flooder) for _ in range(TICKET_CAP + 1)]
+        after = c.post("/api/v1/auth/token", json=creds)
+        assert after.status_code == 429, f"the flood reset the login rate limit: {after.text}"
+    base = flood_server.base_url
+    assert handshake_status(base, room_path(room, victim_ticket)) == 101, "victim's ticket lost"
+    assert handshake_status(base, room_path(room, tickets[0])) == 403, "more than the cap"
+    assert handshake_status(base, room_path(room, tickets[1])) == 101
+    assert handshake_status(base, room_path(room, tickets[-1])) == 101

@@ -5,8 +5,9 @@
 synchronous: the REST views call it directly and the websocket consumers through
 ``database_sync_to_async`` (which also closes stale database connections).
 
-Tickets live in Django's cache: Redis when ``REDIS_URL`` is set, so every process of the app
-accepts a ticket issued by any other, else process memory (embedded mode is one process).
+Tickets live in the security cache (``settings.SECURITY_CACHE``): Redis when ``REDIS_URL`` is
+set, so every process of the app accepts a ticket issued by any other, else the database cache
+(never culled by other users' requests; at most ``TICKETS_PER_USER`` outstanding per user).
 """
 
 import logging
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from redis.exceptions import RedisError
 
@@ -28,6 +29,9 @@ from users.models import User
 logger = logging.getLogger("chat")
 
 TICKET_BYTES = 32
+# Outstanding tickets per user: one more revokes that user's oldest, so nobody can grow the
+# store (or push other users' tickets out of it) by asking for tickets in a loop.
+TICKETS_PER_USER = 10
 # What ``issue_ticket`` produces (token_urlsafe); anything else is refused without a lookup.
 _TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
@@ -101,8 +105,15 @@ def _ticket_key(ticket: str) -> str:
 def issue_ticket(user: Any) -> Ticket:
     """A new single-use ticket bound to ``user``, valid for ``WS_TICKET_TTL`` seconds."""
     ticket = secrets.token_urlsafe(TICKET_BYTES)
+    cache = caches[settings.SECURITY_CACHE]
+    issued_key = f"{settings.CHANNELS_PREFIX}:tickets-of:{user.pk}"
     try:
-        cache.set(_ticket_key(ticket), str(user.pk), timeout=settings.WS_TICKET_TTL)
+        issued = [*(cache.get(issued_key) or []), ticket]
+        cache.delete_many([_ticket_key(t) for t in issued[:-TICKETS_PER_USER]])
+        cache.set_many(
+            {_ticket_key(ticket): str(user.pk), issued_key: issued[-TICKETS_PER_USER:]},
+            timeout=settings.WS_TICKET_TTL,
+        )
     except RedisError:
         logger.warning("chat: storing a ticket failed", exc_info=True)
         raise ServiceUnavailableError() from None
@@ -114,6 +125,7 @@ def consume_ticket(ticket: str) -> User | None:
     if not _TICKET_SHAPE.fullmatch(ticket):
         return None
     key = _ticket_key(ticket)
+    cache = caches[settings.SECURITY_CACHE]
     try:
         user_id = cache.get(key)
         # delete() reports whether this call removed the key (Redis DEL is atomic): of two

@@ -11,6 +11,7 @@ two entry points:
   handler (DRF re-raises what it does not know, Django logs it and calls ``handler500``).
 """
 
+import logging
 import sys
 from http import HTTPStatus
 from typing import Any
@@ -121,10 +122,27 @@ def validation_problem(instance: str, errors: list[dict[str, str]]) -> dict[str,
     )
 
 
+logger = logging.getLogger("items_api.errors")
+#: Seconds a client should wait before retrying a 503 (``Retry-After``, pinned on both apps).
+RETRY_AFTER_S = 1
+
+
+def _log_unavailable(request: Any, exc: BaseException | None) -> None:
+    """One warning per 503 answer, with the request id (the access line has the same id)."""
+    logger.warning(
+        "dependency unavailable on %s %s request_id=%s: %r",
+        request.method,
+        request.path,
+        getattr(request, "request_id", "-"),
+        exc,
+    )
+
+
 # contract-shim: DRF's EXCEPTION_HANDLER rewritten to problem+json; Django's own exceptions
 # (Http404, PermissionDenied, RequestDataTooBig) and dependency outages get contract statuses.
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: DRF's own handler, with the body rewritten as a problem."""
+    original = exc
     # Django's Http404 / PermissionDenied messages can name models: never put them on the wire.
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -147,6 +165,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return None  # not an API error: re-raised, logged by Django, answered by handler500
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        _log_unavailable(context["request"], original)
+        response["Retry-After"] = str(RETRY_AFTER_S)
 
     instance = context["request"].path
     if isinstance(exc, exceptions.ParseError):
@@ -197,8 +218,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
 def server_error(request: HttpRequest) -> JsonResponse:
     # Called while the exception is being handled: a dependency outage raised outside a DRF
     # view (e.g. in a middleware) is still a 503, not a 500.
-    if isinstance(sys.exception(), UNAVAILABLE_ERRORS):
-        return problem_json(
+    if isinstance(exc := sys.exception(), UNAVAILABLE_ERRORS):
+        _log_unavailable(request, exc)
+        response = problem_json(
             request, status.HTTP_503_SERVICE_UNAVAILABLE, detail=ServiceUnavailable.default_detail
         )
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     return problem_json(request, status.HTTP_500_INTERNAL_SERVER_ERROR, detail=SERVER_ERROR_DETAIL)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "users",
     "items.apps.ItemsConfig",
     "chat.apps.ChatConfig",
+    "django_tasks_db",
 ]
 
 # Order mirrors the Litestar app: process time, request id, security headers.
@@ -130,10 +131,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool replaces persistent connections
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("DB_POOL_SIZE", "10")),
-        "timeout": 2,
+        # A burst waits for a connection instead of failing: 20 connections, 5 s wait (50
+        # concurrent registrations queue, measured); past the wait PoolTimeout -> 503.
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "20")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         "check": ConnectionPool.check_connection,
     }
+
+# Background jobs (django.tasks): the welcome e-mail delivery (users.tasks). On PostgreSQL the
+# django-tasks-db backend keeps the queue in the database and `manage.py outbox_worker` runs
+# it (a process of its own); embedded mode runs each job in process right after the commit.
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend"
+            if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+            else "django.tasks.backends.immediate.ImmediateBackend",
+        ),
+    },
+}
+# The mail transport of the outbox worker (a real deployment sets an SMTP backend).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "items-api@example.com")
 
 AUTH_USER_MODEL = "users.User"
 # The username is unique case-insensitively (a UniqueConstraint on Lower("username"), which
@@ -151,19 +171,21 @@ CHANNELS_PREFIX = os.environ.get("CHANNELS_PREFIX", "chat")
 if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNELS_PREFIX):
     raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
 
+#: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
+SECURITY_CACHE = "security"
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
-                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-            },
+    _redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
         },
     }
+    # Redis evicts nothing unless it runs with a maxmemory eviction policy (keep it noeviction).
+    CACHES = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
     # The pub/sub layer reconnects (and re-subscribes) by itself after a Redis outage; the
     # core layer's blocking BLPOP workers do not. A short connect timeout keeps a publish
     # during an outage from hanging (the chat consumer also bounds it: WS_BROADCAST_TIMEOUT).
@@ -179,7 +201,18 @@ if REDIS_URL:
         },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Security state (tickets, rate-limit counters) must not share a cache users can fill:
+        # LocMemCache keeps 300 entries and culls a third when full, so ~350 ticket requests
+        # reset the login limit. The database cache (table created by a migration) has a
+        # bound no user can reach (tickets are capped per user: chat.services).
+        SECURITY_CACHE: {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "security_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
     # One process: groups live in memory. ``capacity`` bounds each connection's backlog; a
     # group_send to a full channel drops the message for that (slow) connection only.
     CHANNEL_LAYERS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.cache import caches
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -59,12 +60,16 @@ class TokenRateThrottle(RetryAfterThrottle):
     """Per client IP, ``TOKEN_RATE_LIMIT`` (counters in the cache: Redis when configured)."""
 
     scope = "token"
+    cache = caches[settings.SECURITY_CACHE]  # not the evictable default cache
 
     def get_rate(self) -> str:
         return str(settings.TOKEN_RATE_LIMIT)  # read per request, so tests can override it
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The rate is part of the key: processes sharing the counter store (the database cache,
+        # Redis) share a window only when they enforce the same limit.
+        scope = f"{self.scope}_{self.get_rate()}"
+        return self.cache_format % {"scope": scope, "ident": self.get_ident(request)}
 
 
 class UserCreateView(ContractViewMixin, APIView):

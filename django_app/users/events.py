@@ -1,7 +1,7 @@
 """Domain events: user_registered -> welcome email in the outbox, once the transaction commits.
 
-With Django's default ``ImmediateBackend`` "after" means after the creating transaction
-commits, still inside the request; a queued backend (see below) moves it off the request.
+The outbox row is written inside the registering transaction (no user without it); its
+delivery is a durable job (users.tasks) queued once that transaction commits.
 """
 
 from __future__ import annotations
@@ -10,22 +10,17 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import receiver
-from django.tasks import task
 
-from users import services
+from users import services, tasks
 from users.signals import user_registered
-
-
-# The default ImmediateBackend runs the task in-process as soon as it is enqueued; enqueueing
-# happens on transaction commit, so a rolled-back registration sends nothing. A real
-# deployment would configure a queued backend (TASKS = {"default": {"BACKEND": ...}} with a
-# worker, e.g. django-tasks' database or RQ backend) so the email never delays the response.
-@task
-def send_welcome_email(user_id: str) -> None:
-    services.write_welcome_email(user_id)
 
 
 @receiver(user_registered)
 def on_user_registered(sender: Any, user: Any, **kwargs: Any) -> None:
-    user_id = str(user.pk)
-    transaction.on_commit(lambda: send_welcome_email.enqueue(user_id))
+    """Write the welcome e-mail in the registering transaction; deliver it after the commit."""
+    email = services.write_welcome_email(user.pk)
+    if email is not None:
+        email_id = str(email.pk)
+        # robust: a queue that cannot be reached must not turn a committed registration into
+        # an error; the row stays owed and the worker queues it again when it starts.
+        transaction.on_commit(lambda: tasks.enqueue_delivery(email_id), robust=True)

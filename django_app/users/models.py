@@ -80,6 +80,9 @@ class OutboxEmail(TimeStampedModel):
     to_email = models.CharField(max_length=254)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # Set by the delivery job (users.tasks) once the message is handed to the mail transport;
+    # a row without it is still owed (the job is retried, delivers at most once per row).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("created_at", "id")

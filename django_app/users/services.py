@@ -10,11 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from rest_framework_simplejwt.tokens import AccessToken
 
 from common.errors import ConflictError
+from users.hashing import run_bounded
 from users.models import OutboxEmail, User
 from users.signals import user_registered
 
@@ -33,13 +35,23 @@ def register_user(username: str, email: str, password: str, *, is_staff: bool = 
     Every entry point registers through here (the API, ``manage.py create_user``; the admin's
     add form calls ``announce_registration``), so each sends the welcome e-mail.
     """
+
+    # The slow hash first: Django holds the request's pooled connection from its first query
+    # to the end of the request, so hashing after a query would keep a connection idle.
+    hashed = run_bounded(make_password, password)
     if User.objects.filter(username__iexact=username).exists():
         raise ConflictError("A user with that username already exists.")
     if User.objects.filter(email__iexact=email).exists():
         raise ConflictError("A user with that email already exists.")
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username, email, password, is_staff=is_staff)
+            user = User(
+                username=username,
+                email=User.objects.normalize_email(email),
+                password=hashed,
+                is_staff=is_staff,
+            )
+            user.save()
             announce_registration(user)
     except IntegrityError as exc:  # the unique index fired under a race
         raise ConflictError("A user with that username or email already exists.") from exc
@@ -53,7 +65,7 @@ def announce_registration(user: User) -> None:
 
 def authenticate_user(username: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (wrong password, inactive)."""
-    user = authenticate(None, username=username, password=password)
+    user = run_bounded(authenticate, None, username=username, password=password)
     return user if isinstance(user, User) else None
 
 

@@ -40,7 +40,7 @@ from chat.services import (
     room_channel,
 )
 from common.db import sqlalchemy_config
-from common.errors import NotFoundError
+from common.errors import NotFoundError, is_unavailable
 from compat.channels import SupervisedChannelsPlugin
 from compat.hosts import AllowedHostsMiddleware
 
@@ -252,28 +252,42 @@ async def _receive_json(
         await socket.send_text(error_frame("invalid_message", _validation_detail(exc)))
         return
     settings = socket.app.state.settings
-    async with sqlalchemy_config(socket.app).get_session() as session:
-        service = ChatService(session=session, user=user)
-        try:
-            stored = await service.post_message(room, frame.body)
-        except SQLAlchemyError:
-            logger.warning("chat: storing a message failed", exc_info=True)
-            await socket.send_text(
-                error_frame("unavailable", "The message could not be stored; try again.")
-            )
-            return
-        message = MessageRead.from_model(stored, room=room.name, user=user.username)
-        try:
-            await publish_message(channels, channel, message, settings.ws_broadcast_timeout)
-        except ServiceUnavailableError:
-            await _discard(service, stored.id)
-            await socket.send_text(
-                error_frame("unavailable", "The message could not be delivered; try again.")
-            )
+    try:
+        async with sqlalchemy_config(socket.app).get_session() as session:
+            service = ChatService(session=session, user=user)
+            try:
+                stored = await service.post_message(room, frame.body)
+            except Exception as exc:
+                if not _storage_failed(exc):
+                    raise
+                logger.warning("chat: storing a message failed: %r", exc)
+                await socket.send_text(
+                    error_frame("unavailable", "The message could not be stored; try again.")
+                )
+                return
+            message = MessageRead.from_model(stored, room=room.name, user=user.username)
+            try:
+                await publish_message(channels, channel, message, settings.ws_broadcast_timeout)
+            except ServiceUnavailableError:
+                await _discard(service, stored.id)
+                await socket.send_text(
+                    error_frame("unavailable", "The message could not be delivered; try again.")
+                )
+    except Exception as exc:  # closing a session on a dead connection: not the client's fault
+        if not _storage_failed(exc):
+            raise
+        logger.warning("chat: the database session failed: %r", exc)
+
+
+def _storage_failed(exc: BaseException) -> bool:
+    """A database failure (also wrapped by advanced-alchemy): answered with ``unavailable``."""
+    return isinstance(exc, SQLAlchemyError) or is_unavailable(exc)
 
 
 async def _discard(service: ChatService, message_id: int) -> None:
     try:
         await service.discard_message(message_id)
-    except SQLAlchemyError:
-        logger.warning("chat: discarding message %s failed", message_id, exc_info=True)
+    except Exception as exc:
+        if not _storage_failed(exc):
+            raise
+        logger.warning("chat: discarding message %s failed: %r", message_id, exc)

@@ -164,18 +164,33 @@ def new_ticket() -> str:
     return secrets.token_urlsafe(TICKET_BYTES)
 
 
+# Outstanding tickets per user: one more revokes that user's oldest, so nobody can grow the
+# store (or push other users' tickets out of it) by asking for tickets in a loop.
+TICKETS_PER_USER = 10
+
+
 class MemoryTicketStore:
     """Tickets in process memory (embedded mode: one process)."""
 
     def __init__(self) -> None:
         self._tickets: dict[str, tuple[UUID, float]] = {}
+        self._by_user: dict[UUID, list[str]] = {}
 
     async def issue(self, user_id: UUID, ttl: int) -> str:
         now = time.monotonic()
-        # Forget expired tickets so the dict cannot grow without bound.
+        # Forget expired tickets so the dicts cannot grow without bound.
         self._tickets = {t: v for t, v in self._tickets.items() if v[1] > now}
+        self._by_user = {
+            u: alive
+            for u, ts in self._by_user.items()
+            if (alive := [t for t in ts if t in self._tickets])
+        }
         ticket = new_ticket()
         self._tickets[ticket] = (user_id, now + ttl)
+        issued = [*self._by_user.get(user_id, []), ticket]
+        for revoked in issued[:-TICKETS_PER_USER]:
+            self._tickets.pop(revoked, None)
+        self._by_user[user_id] = issued[-TICKETS_PER_USER:]
         return ticket
 
     async def consume(self, ticket: str) -> UUID | None:
@@ -196,8 +211,19 @@ class RedisTicketStore:
 
     async def issue(self, user_id: UUID, ttl: int) -> str:
         ticket = new_ticket()
+        issued = f"{self.prefix}:tickets-of:{user_id}"
         try:
-            await self.redis.set(self._key(ticket), str(user_id), ex=ttl)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._key(ticket), str(user_id), ex=ttl)
+                pipe.rpush(issued, ticket)
+                pipe.lrange(issued, 0, -TICKETS_PER_USER - 1)
+                pipe.ltrim(issued, -TICKETS_PER_USER, -1)
+                pipe.expire(issued, ttl)
+                revoked = (await pipe.execute())[2]
+            if revoked:
+                await self.redis.delete(
+                    *(self._key(t.decode() if isinstance(t, bytes) else t) for t in revoked)
+                )
         except (RedisError, OSError) as exc:  # 503 problem, not a 500
             raise ServiceUnavailableError() from exc
         return ticket

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 from advanced_alchemy.exceptions import IntegrityError as RepositoryIntegrityError
+from advanced_alchemy.exceptions import RepositoryError
 from litestar import Response
 from litestar.exceptions import (
     HTTPException,
@@ -39,6 +40,7 @@ from litestar.status_codes import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from common.middleware import get_request_id
 
@@ -157,6 +159,17 @@ class ConflictError(DomainError):
     detail = "The request conflicts with the current state of the resource."
 
 
+class UnavailableError(DomainError):
+    """A backing service (the database, Redis) did not answer; the caller may retry."""
+
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+    detail = "A dependency is unavailable."
+
+
+#: Seconds a client should wait before retrying a 503 (``Retry-After``, pinned on both apps).
+RETRY_AFTER_S: Final = 1
+
+
 def problem_response(
     request: Request,
     status_code: int,
@@ -213,33 +226,55 @@ def problem_details_handler(
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
-    """Errors raised by services (not found, forbidden, conflict) -> problem+json."""
+    """Errors raised by services (not found, forbidden, conflict, unavailable) -> problem+json."""
+    if exc.status_code == HTTP_503_SERVICE_UNAVAILABLE:
+        return _unavailable(request, exc, detail=exc.detail)
     problem_type = CONFLICT_TYPE if exc.status_code == HTTP_409_CONFLICT else "about:blank"
     return problem_response(request, exc.status_code, detail=exc.detail, problem_type=problem_type)
 
 
-def integrity_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    """A unique index or CHECK constraint fired (e.g. under a race) -> 409 conflict."""
-    return domain_error_handler(request, ConflictError())
+# SQLSTATE classes that mean "the database is not there for us": 08 connection exception,
+# 53 insufficient resources (too many connections), 57 operator intervention (shutting down).
+UNAVAILABLE_SQLSTATE_CLASSES: Final = frozenset({"08", "53", "57"})
+#: Exceptions that are an outage whatever they wrap (pool exhausted, refused, timed out).
+_OUTAGES: Final = (
+    PoolTimeoutError,
+    ConnectionError,
+    TimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
 
 
-UNAVAILABLE_SQLSTATE_CLASSES: Final = frozenset({"08", "57"})
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or anything it wraps) is an operational failure, not a bug or conflict.
 
-
-def service_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    """A dependency is down (database unreachable, Redis timing out) -> 503, not 500.
-
-    SQLAlchemy wraps driver errors in ``DBAPIError``; only connection-level ones (refused,
-    dropped, invalidated, or SQLSTATE class 08 "connection exception" / 57 "operator
-    intervention", e.g. "the database system is shutting down") mean "unavailable"; the
-    rest are bugs and stay 500s.
+    advanced-alchemy wraps every SQLAlchemy error of a repository call in its own
+    ``IntegrityError``/``RepositoryError``: a SQLite lock timeout or a lost PostgreSQL
+    connection would read as a conflict. The original exception type decides, found by
+    walking ``__cause__`` / ``__context__``.
     """
-    if isinstance(exc, DBAPIError) and not (
-        isinstance(exc, OperationalError | InterfaceError)
-        or exc.connection_invalidated
-        or str(getattr(exc.orig, "sqlstate", "") or "")[:2] in UNAVAILABLE_SQLSTATE_CLASSES
-    ):
-        return internal_error_handler(request, exc)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _OUTAGES):
+            return True
+        if isinstance(current, DBAPIError) and not isinstance(current, IntegrityError):
+            return bool(
+                isinstance(current, OperationalError | InterfaceError)
+                or current.connection_invalidated
+                or str(getattr(current.orig, "sqlstate", "") or "")[:2]
+                in UNAVAILABLE_SQLSTATE_CLASSES
+            )
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable(
+    request: Request, exc: BaseException, detail: str = "A dependency is unavailable."
+) -> Response[dict[str, Any]]:
+    """503 problem+json with ``Retry-After``, logged once with the request id."""
     logger.warning(
         "dependency unavailable on %s %s request_id=%s: %r",
         request.method,
@@ -248,8 +283,27 @@ def service_unavailable_handler(request: Request, exc: Exception) -> Response[di
         exc,
     )
     return problem_response(
-        request, HTTP_503_SERVICE_UNAVAILABLE, detail="A dependency is unavailable."
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        detail=detail,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+def integrity_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """A unique index or CHECK constraint fired (e.g. under a race) -> 409 conflict; an
+    operational failure advanced-alchemy wrapped as an integrity error -> 503."""
+    if is_unavailable(exc):
+        return _unavailable(request, exc)
+    return domain_error_handler(request, ConflictError())
+
+
+def service_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """A dependency is down (database unreachable or locked, pool exhausted, Redis timing
+    out) -> 503 + ``Retry-After``; any other database error is a bug and stays a 500."""
+    if not is_unavailable(exc):
+        return internal_error_handler(request, exc)
+    return _unavailable(request, exc)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
@@ -272,6 +326,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     # A database or Redis outage: 503 problem+json while it lasts (the pool recovers by
     # itself afterwards: pool_pre_ping, redis-py reconnects on the next command).
     DBAPIError: service_unavailable_handler,
+    RepositoryError: service_unavailable_handler,  # advanced-alchemy's wrapper: unwrapped
+    PoolTimeoutError: service_unavailable_handler,  # every pooled connection busy too long
     ConnectionError: service_unavailable_handler,  # e.g. asyncpg's connection refused
     TimeoutError: service_unavailable_handler,
     RedisConnectionError: service_unavailable_handler,
@@ -293,8 +349,10 @@ __all__ = (
     "PermissionDeniedError",
     "Problem",
     "ProblemDetailsException",
+    "UnavailableError",
     "ValidationErrorItem",
     "ValidationProblem",
+    "is_unavailable",
     "problem_response",
     "problem_responses",
     "problem_spec",

@@ -4,8 +4,8 @@
 on the app's event emitter once its transaction has committed (``common.db.on_commit``),
 whichever entry point called it: the API (committed by advanced-alchemy's ``before_send``
 autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's
-in-process event emitter with its own database session. A real deployment would hand the
-email to a durable queue (SAQ, arq, Celery) instead of an in-process task.
+in-process event emitter: the e-mail row itself was written in the registering transaction,
+the listener only starts its delivery (users.tasks: a durable SAQ job in services mode).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar.events import listener
+from litestar_saq import SAQPlugin
 
 from common.db import session_maker
-from users import services
+from users import tasks
 from users.services import USER_REGISTERED
 
 if TYPE_CHECKING:
@@ -27,13 +28,23 @@ logger = logging.getLogger("items_api.users")
 
 
 @listener(USER_REGISTERED)
-async def on_user_registered(user_id: UUID, app: Litestar, **_: Any) -> None:
-    """Write the welcome email to the outbox in a session of its own."""
+async def on_user_registered(
+    user_id: UUID, app: Litestar, email_id: UUID | None = None, **_: Any
+) -> None:
+    """Hand the welcome e-mail (written in the registering transaction) to its delivery job:
+    SAQ in services mode, in process in embedded mode (a failure leaves the row owed)."""
+    if email_id is None:
+        return
     try:
-        async with session_maker(app)() as db, db.begin():
-            await services.write_welcome_email(db, user_id)
-    except Exception:  # a listener must never crash the emitter
-        logger.exception("welcome email for %s failed", user_id)
+        saq = next((p for p in app.plugins.init if isinstance(p, SAQPlugin)), None)
+        if saq is not None:
+            await tasks.enqueue_delivery(
+                saq.get_queue(tasks.queue_name(app.state.settings)), email_id
+            )
+        else:
+            await tasks.deliver(session_maker(app), email_id)
+    except Exception:  # a listener must never crash the emitter; the row stays owed
+        logger.exception("welcome email %s for %s: delivery not started", email_id, user_id)
 
 
 LISTENERS = [on_user_registered]

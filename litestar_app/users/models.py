@@ -50,6 +50,9 @@ class OutboxEmail(TimestampedModel):
     to_email: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Set by the delivery job (users.tasks) once the message is handed to the mail transport;
+    # a row without it is still owed (the job is retried, delivers at most once per row).
+    sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.subject!r}>"

@@ -16,11 +16,13 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlche
 from litestar import Router
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.plugins import InitPluginProtocol
+from litestar_saq import SAQConfig, SAQPlugin
 
 from common.stores import STORE_NAMES
 from users.admin import admin_plugin
 from users.commands import UsersCLIPlugin
 from users.events import LISTENERS
+from users.tasks import queue_config
 from users.urls import middleware, session_handlers, users_router
 
 if TYPE_CHECKING:
@@ -55,4 +57,10 @@ class UsersPlugin(InitPluginProtocol):
         app_config.plugins.extend(
             [admin_plugin(self.settings, config.get_engine()), UsersCLIPlugin()]
         )
+        if (outbox := queue_config(self.settings)) is not None:
+            # services mode: welcome e-mails go through SAQ on Redis; its worker process is
+            # `litestar --app config.asgi:application workers run` (the app never runs jobs)
+            app_config.plugins.append(
+                SAQPlugin(SAQConfig(queue_configs=[outbox], use_server_lifespan=False))
+            )
         return app_config

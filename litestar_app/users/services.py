@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
-from pwdlib import PasswordHash
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from common.db import on_commit
 from common.errors import ConflictError
+from users.hashing import hash_password, password_hash, verify_password
 from users.models import OutboxEmail, User
 
 if TYPE_CHECKING:
@@ -35,9 +35,6 @@ SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
 JWT_ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
 
-password_hash = PasswordHash.recommended()  # argon2id
-# Verifying against this keeps the timing of "unknown user" close to "wrong password".
-_DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
 
 InvalidTokenError = jwt.InvalidTokenError
 
@@ -72,9 +69,12 @@ async def register_user(
 ) -> User:
     """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
 
-    ``user_registered`` is emitted on ``events`` after the commit (nothing on rollback);
-    ``events=None`` is an explicit "no side effects" (fixtures).
+    The welcome e-mail row is written in the same transaction; ``user_registered`` (which
+    starts its delivery) is emitted on ``events`` after the commit (nothing on rollback);
+    ``events=None`` is an explicit "no side effects" (fixtures: no e-mail either).
     """
+    # The slow hash first (in a thread): the session holds no connection yet.
+    hashed = await hash_password(password)
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise Conflict("A user with that username already exists.")
     if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
@@ -82,7 +82,7 @@ async def register_user(
     user = User(
         username=username,
         email=normalize_email(email),
-        password=password_hash.hash(password),
+        password=hashed,
         is_staff=is_staff,
         is_superuser=is_staff,
     )
@@ -92,9 +92,16 @@ async def register_user(
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
         raise Conflict("A user with that username or email already exists.") from exc
-    if events is not None:
-        user_id = user.id
-        on_commit(db, lambda: events.emit(USER_REGISTERED, user_id=user_id, app=events))
+    if events is None:  # fixtures: no side effects
+        return user
+    # The welcome e-mail is part of the registration: same transaction, no user without it.
+    welcome = await write_welcome_email(db, user.id)
+    if welcome is not None:
+        user_id, email_id = user.id, welcome.id
+        on_commit(
+            db,
+            lambda: events.emit(USER_REGISTERED, user_id=user_id, email_id=email_id, app=events),
+        )
     return user
 
 
@@ -107,10 +114,9 @@ def normalize_email(email: str) -> str:
 async def authenticate_user(db: AsyncSession, username: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (wrong password, inactive)."""
     user = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None:
-        password_hash.verify(password, _DUMMY_HASH)
+    if not await verify_password(password, user.password if user else None):
         return None
-    if not password_hash.verify(password, user.password) or not user.is_active:
+    if user is None or not user.is_active:
         return None
     return user
 

@@ -16,11 +16,13 @@ from chat.tests.conftest import communicator
 from users.models import User
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+# Tickets live in the database cache in embedded mode: issue them from a thread.
+new_ticket = database_sync_to_async(issue_ticket)
 
 
 async def chat_client(user: User, room: str = "lobby") -> WebsocketCommunicator:
     """A connected chat socket for ``user`` (a fresh ticket each time)."""
-    ticket = issue_ticket(user).ticket
+    ticket = (await new_ticket(user)).ticket
     client = communicator(f"/ws/chat/{room}?ticket={ticket}")
     connected, _ = await client.connect()
     assert connected
@@ -162,7 +164,7 @@ async def test_no_frame_is_sent_after_accept(alice: User, lobby: Room) -> None:
 
 
 async def test_ticket_is_single_use(alice: User, lobby: Room) -> None:
-    ticket = issue_ticket(alice).ticket
+    ticket = (await new_ticket(alice)).ticket
     first = communicator(f"/ws/chat/lobby?ticket={ticket}")
     assert (await first.connect())[0]
 
@@ -178,16 +180,16 @@ async def test_missing_or_unknown_ticket_is_refused(lobby: Room, query: str) -> 
 async def test_expired_ticket_is_refused(alice: User, lobby: Room, settings: Settings) -> None:
     settings.WS_TICKET_TTL = -1  # already expired when stored
 
-    await assert_refused(communicator(f"/ws/chat/lobby?ticket={issue_ticket(alice).ticket}"))
+    await assert_refused(communicator(f"/ws/chat/lobby?ticket={(await new_ticket(alice)).ticket}"))
 
 
 @pytest.mark.parametrize("room", ["nope", "NOPE"])
 async def test_unknown_room_is_refused(alice: User, lobby: Room, room: str) -> None:
-    await assert_refused(communicator(f"/ws/chat/{room}?ticket={issue_ticket(alice).ticket}"))
+    await assert_refused(communicator(f"/ws/chat/{room}?ticket={(await new_ticket(alice)).ticket}"))
 
 
 async def test_chat_origin_is_checked(alice: User, lobby: Room) -> None:
-    ticket = issue_ticket(alice).ticket
+    ticket = (await new_ticket(alice)).ticket
 
     await assert_refused(
         communicator(f"/ws/chat/lobby?ticket={ticket}", origin=b"http://evil.example")

@@ -1,0 +1,69 @@
+"""Password hashing with bounded admission: a burst of logins cannot starve other requests.
+
+argon2id costs tens of milliseconds of CPU and 64 MiB per call. On the event loop it stalls
+every other request of the worker (20 concurrent token requests pushed ``/health`` to 2 s),
+so it runs in a worker thread (argon2-cffi releases the GIL), at most ``HASH_CONCURRENCY`` at
+once; at most ``HASH_QUEUE`` more wait for a slot. Past that the caller gets
+:class:`HashingBusy`, answered ``503`` problem+json with ``Retry-After: 1`` (pinned on both
+apps), instead of a queue that grows without bound.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import anyio
+import anyio.to_thread
+from pwdlib import PasswordHash
+
+from common.errors import UnavailableError
+
+HASH_CONCURRENCY = int(os.environ.get("HASH_CONCURRENCY", str(os.cpu_count() or 2)))
+HASH_QUEUE = int(os.environ.get("HASH_QUEUE", "64"))
+
+password_hash = PasswordHash.recommended()  # argon2id
+# Verifying against this keeps the timing of "unknown user" close to "wrong password".
+DUMMY_HASH = password_hash.hash("dummy-password-for-timing")
+
+
+class HashingBusy(UnavailableError):
+    """More password checks in flight than HASH_CONCURRENCY + HASH_QUEUE: retry shortly."""
+
+    detail = "Too many password checks in progress; retry shortly."
+
+
+class _Admission:
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:  # created inside the running event loop
+            self._limiter = anyio.CapacityLimiter(HASH_CONCURRENCY)
+        return self._limiter
+
+
+_admission = _Admission()
+
+
+async def run_bounded[T](fn: Callable[..., T], *args: str) -> T:
+    """``fn(*args)`` in a worker thread, within the hashing bounds (else :class:`HashingBusy`)."""
+    if _admission.in_flight >= HASH_CONCURRENCY + HASH_QUEUE:
+        raise HashingBusy
+    _admission.in_flight += 1
+    try:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=_admission.limiter)
+    finally:
+        _admission.in_flight -= 1
+
+
+async def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (off the event loop, bounded)."""
+    return await run_bounded(password_hash.hash, password)
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    """Whether ``password`` matches ``hashed`` (a dummy hash when None: same timing)."""
+    return await run_bounded(password_hash.verify, password, hashed or DUMMY_HASH) and bool(hashed)
