@@ -19,7 +19,8 @@ from pwdlib import PasswordHash
 
 from common.errors import UnavailableError
 
-HASH_CONCURRENCY = int(os.environ.get("HASH_CONCURRENCY", str(os.cpu_count() or 2)))
+# One core stays free for everything else (the event loop, /health) while logins hash.
+HASH_CONCURRENCY = int(os.environ.get("HASH_CONCURRENCY", str(max(1, (os.cpu_count() or 2) - 1))))
 HASH_QUEUE = int(os.environ.get("HASH_QUEUE", "64"))
 
 password_hash = PasswordHash.recommended()  # argon2id
