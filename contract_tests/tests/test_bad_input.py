@@ -237,7 +237,9 @@ CASES: list[Case] = [
     Case(
         "query-too-many-fields", "GET", f"{ITEMS}?" + "&".join(f"k{i}=v" for i in range(1500)), 400
     ),
-    Case("query-unknown-60k", "GET", f"{ITEMS}?junk={'x' * 60_000}", 200, problem=False),
+    # A long unknown parameter is ignored; the request line stays under the servers' 16 KiB
+    # header limit (over it: 431, tests/test_hardening.py).
+    Case("query-unknown-12k", "GET", f"{ITEMS}?junk={'x' * 12_000}", 200, problem=False),
     Case("query-unknown", "GET", f"{ITEMS}?nope=1&limit=2", 200, problem=False),
     # ---- path traversal in ids
     Case("traversal-item-id", "GET", f"{ITEMS}/..%2f..%2fetc%2fpasswd", 404),
