@@ -15,11 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from harness.browser import launched_chromium
 from harness.docs_ui import OFFLINE_ARG, render_docs, schema_operations
 from harness.paths import app_dir
-from report.screenshot import ChromiumMissing, find_chromium
 
 VENDOR = app_dir("litestar") / "static" / "vendor"
 SCHEMA = {
@@ -90,18 +90,8 @@ class DocsHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def offline_chromium() -> Iterator[Browser]:
-    try:
-        executable = find_chromium()
-    except ChromiumMissing as exc:
-        pytest.fail(f"{exc} (or run `make browser`)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--headless", "--no-sandbox", OFFLINE_ARG]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(["--headless", "--no-sandbox", OFFLINE_ARG]) as browser:
+        yield browser
 
 
 @pytest.fixture(params=["cdn", "local"])

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from harness.accounts import Account
+from harness.browser import launched_chromium
 from harness.paths import reports_dir
 from harness.servers import LiveServer
 from harness.ws import create_room, history
-from report.screenshot import ChromiumMissing, find_chromium
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,16 +36,8 @@ UI_TIMEOUT_MS = 20_000  # generous: CI shares 2 cores; a pass takes a fraction o
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """One headless Chromium for the module (Playwright never downloads a browser here)."""
-    try:
-        executable = find_chromium()
-    except ChromiumMissing as exc:
-        pytest.fail(f"{exc} (or run `make browser`)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(CHROMIUM_ARGS) as browser:
+        yield browser
 
 
 def open_chat(browser: Browser, base_url: str, room: str, account: Account) -> Page:

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from harness.browser import launched_chromium
 from harness.docs_ui import OFFLINE_ARG, render_docs, schema_operations
 from harness.paths import reports_dir
 from harness.servers import LiveServer
-from report.screenshot import ChromiumMissing, find_chromium
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -35,16 +35,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def offline_chromium() -> Iterator[Browser]:
     """One headless Chromium that resolves no host but 127.0.0.1."""
-    try:
-        executable = find_chromium()
-    except ChromiumMissing as exc:
-        pytest.fail(f"{exc} (or run `make browser`)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(CHROMIUM_ARGS) as browser:
+        yield browser
 
 
 @pytest.mark.concept("openapi", "static-files")

@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from harness.accounts import Account
+from harness.browser import launched_chromium
 from harness.paths import reports_dir
 from harness.servers import LiveServer
-from report.screenshot import ChromiumMissing, find_chromium
 from tests.test_chat_browser import CHROMIUM_ARGS, UI_TIMEOUT_MS
 
 HUMAN_TIME = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$")
@@ -27,16 +27,8 @@ HUMAN_TIME = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$")
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """One headless Chromium for the module (Playwright never downloads a browser here)."""
-    try:
-        executable = find_chromium()
-    except ChromiumMissing as exc:
-        pytest.fail(f"{exc} (or run `make browser`)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(CHROMIUM_ARGS) as browser:
+        yield browser
 
 
 @pytest.fixture
