@@ -67,8 +67,8 @@ def test_redis_outage_is_503_then_recovers(
 
 # --------------------------------------------------------------------------- storage failures
 
-#: Both apps wait 5 s for SQLite's write lock (the sqlite3 default busy timeout).
-LOCK_HELD_S = 8.0
+#: Both apps wait 15 s for SQLite's write lock (their busy timeout), then answer 503.
+LOCK_HELD_S = 18.0
 
 
 @contextlib.contextmanager

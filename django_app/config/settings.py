@@ -118,6 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             _sqlite_path = BASE_DIR / _sqlite_path
             DATABASES["default"]["NAME"] = str(_sqlite_path)
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    # One writer: a burst of writes queues on the lock up to 15 s (the sqlite3 default, 5 s,
+    # failed bursts under load), then the request answers 503; the Litestar twin does the same.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 15
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
