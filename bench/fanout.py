@@ -55,14 +55,24 @@ async def ensure_room(client: httpx.AsyncClient, token: str, room: str) -> None:
     assert response.status_code == 201, response.text
 
 
-async def tickets(client: httpx.AsyncClient, token: str, count: int) -> list[str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    out = []
-    for _ in range(count):
-        response = await client.post("/api/v1/chat/tickets", headers=headers, json={})
-        assert response.status_code == 201, response.text
-        out.append(response.json()["ticket"])
-    return out
+async def connect_clients(server: Server, room: str, count: int) -> list[ClientConnection]:
+    """One socket per ticket, each redeemed as soon as it is issued.
+
+    Both apps cap a user's outstanding tickets (``TICKETS_PER_USER``, security decision):
+    asking for all tickets first would evict the oldest before they are used.
+    """
+    headers = {"Authorization": f"Bearer {server.token}"}
+    ws_url = server.url.replace("http://", "ws://") + f"/ws/chat/{room}"
+    sockets = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        for _ in range(count):
+            response = await client.post("/api/v1/chat/tickets", headers=headers, json={})
+            assert response.status_code == 201, response.text
+            ticket = response.json()["ticket"]
+            sockets.append(
+                await connect(f"{ws_url}?ticket={ticket}", origin=server.url, max_queue=None)  # type: ignore[arg-type]
+            )
+    return sockets
 
 
 async def receiver(ws: ClientConnection, phases: dict[str, Phase], stop: asyncio.Event) -> None:
@@ -110,13 +120,7 @@ async def fanout(server: Server, clients: int, messages: int, rate: float) -> di
     room = f"bench-{int(time.time() * 1000) % 10**8}"
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         await ensure_room(client, server.token, room)
-        issued = await tickets(client, server.token, clients)
-    ws_url = server.url.replace("http://", "ws://") + f"/ws/chat/{room}"
-    origin = server.url
-    sockets = [
-        await connect(f"{ws_url}?ticket={ticket}", origin=origin, max_queue=None)  # type: ignore[arg-type]
-        for ticket in issued
-    ]
+    sockets = await connect_clients(server, room, clients)
     phases = {"paced": Phase(), "flood": Phase()}
     stop = asyncio.Event()
     tasks = [asyncio.create_task(receiver(ws, phases, stop)) for ws in sockets]
