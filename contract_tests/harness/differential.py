@@ -298,3 +298,322 @@ def run_differential(servers: dict[str, LiveServer]) -> DifferentialRun:
         for c in clients.values():
             c.close()
     return run
+
+
+# =========================================================================== whole surface
+# The whole-surface differential (CONTRACT.md "Whole-surface differential"): every baseline of
+# harness/surface.py and its variants from harness/mutator.py, sent as raw HTTP to both
+# servers; answers compared through harness/header_policy.py and :func:`normalise_raw`.
+
+import hashlib  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from dataclasses import replace as _replace  # noqa: E402
+
+from harness import header_policy, mutator, rawhttp, surface  # noqa: E402
+from harness.accounts import mint_token  # noqa: E402
+
+#: variants per (baseline, class) in `make test`; SURFACE_VARIANTS=all or a number in `make fuzz`
+DEFAULT_SURFACE_VARIANTS = 2
+DEFAULT_SURFACE_SEED = 12
+PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?:\|([a-z]+))?\}")
+BYTES_PLACEHOLDER = re.compile(rb"\{([a-z_0-9]+)(?:\|([a-z]+))?\}")
+MASKED_KEYS = frozenset({"ticket", "access_token"})
+#: /health fields that name the app itself (differ by design, pinned by tests/test_health.py)
+SELF_KEYS = frozenset({"app", "framework", "version"})
+ORIGIN_RE = re.compile(r"https?://(127\.0\.0\.1|localhost):\d+")
+
+
+def surface_variants_limit() -> int | None:
+    raw = os.environ.get("SURFACE_VARIANTS", "").strip().lower()
+    if raw == "all":
+        return None
+    return int(raw) if raw else DEFAULT_SURFACE_VARIANTS
+
+
+def surface_seed() -> int:
+    raw = os.environ.get("SURFACE_SEED", "").strip().lower()
+    if raw == "random":
+        return random.SystemRandom().randrange(1 << 30)
+    return int(raw) if raw else DEFAULT_SURFACE_SEED
+
+
+class SurfaceSide:
+    """One server in the whole-surface check: its address and prepared state."""
+
+    def __init__(self, name: str, server: Any, state: surface.SideState) -> None:
+        self.name = name
+        self.server = server
+        self.state = state
+        port = httpx.URL(server.base_url).port
+        sub = state.values.get("user_id", "")
+        now = int(time.time())
+        state.values.setdefault("port", str(port))
+        state.values.setdefault("host", state.host)
+        state.values.setdefault("cors_origin", "http://allowed.example")
+        if sub:
+            state.values.setdefault("expired", mint_token(sub, iat=now - 7200, exp=now - 3600))
+            state.values.setdefault("jwt_exp_string", mint_token(sub, exp=str(now + 600)))
+            state.values.setdefault("jwt_exp_float", mint_token(sub, exp=1e30))
+            state.values.setdefault("jwt_exp_huge", mint_token(sub, exp=10**20))
+            state.values.setdefault("jwt_no_iat", mint_token(sub, drop=("iat",)))
+
+    def alias(self, value: str) -> str:
+        value = ORIGIN_RE.sub("<origin>", value)
+        return UUID_RE.sub(lambda m: self.state.aliases.get(m.group(0), "<uuid>"), value)
+
+    def render(self, text: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            value = self.state.values.get(m.group(1))
+            if value is None:
+                return m.group(0)
+            return mutator.FILTERS[m.group(2)](value) if m.group(2) else value
+
+        return PLACEHOLDER.sub(sub, text)
+
+    def render_bytes(self, data: bytes) -> bytes:
+        def sub(m: re.Match[bytes]) -> bytes:
+            value = self.state.values.get(m.group(1).decode())
+            if value is None:
+                return m.group(0)
+            if m.group(2):
+                value = mutator.FILTERS[m.group(2).decode()](value)
+            return value.encode()
+
+        return BYTES_PLACEHOLDER.sub(sub, data)
+
+    def wire(self, req: mutator.Request) -> tuple[str, list[tuple[str, str]], bytes, str | None]:
+        host = req.host if req.host in ("", None) else self.render(req.host)
+        return (self.render(req.target), [(k, self.render(v)) for k, v in req.headers],
+                self.render_bytes(req.body), host)
+
+    def send(self, req: mutator.Request) -> rawhttp.RawResponse | str:
+        """The raw answer, or "closed"/"timeout" when the server gave none."""
+        target, headers, body, host = self.wire(req)
+        try:
+            return rawhttp.request(self.server, req.method, target, headers, body, host=host,
+                                   content_length=req.content_length, timeout=req.timeout)
+        except (TimeoutError, socket.timeout):
+            return "timeout"
+        except (ConnectionError, OSError, ValueError, IndexError):
+            return "closed"
+
+
+def _norm_json_value(value: Any, side: SurfaceSide, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _norm_json_value(v, side, k) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_norm_json_value(v, side) for v in value]
+    if isinstance(value, str):
+        if key in TIMESTAMP_KEYS:
+            return "<timestamp>"
+        if key in MASKED_KEYS:
+            return "<secret>"
+        if key in SELF_KEYS:
+            return "<self>"
+        return side.alias(value)
+    return value
+
+
+def normalise_raw(resp: rawhttp.RawResponse | str, side: SurfaceSide, base: surface.Baseline,
+                  method: str, path: str, request_id: str | None) -> dict[str, Any]:
+    """What must be equal on both servers for one raw answer (see CONTRACT.md)."""
+    if isinstance(resp, str):
+        return {"status": resp}
+    ctx = header_policy.Context(resp.status, method, path, resp.header("date"), request_id,
+                                cache_control=resp.header("cache-control") or "",
+                                alias=side.alias)
+    out: dict[str, Any] = {
+        "status": resp.status,
+        "headers": header_policy.normalise_headers(resp.headers, ctx, body_empty=not resp.body),
+    }
+    media = resp.content_type
+    if not resp.body:
+        return out
+    try:
+        if media == "application/problem+json":
+            body = json.loads(resp.body)
+            out["problem"] = {
+                "type": body.get("type"),
+                "status": body.get("status"),
+                "pointers": sorted({str(e.get("pointer")) for e in body.get("errors") or []}),
+            }
+        elif media == "application/x-ndjson":
+            out["body"] = [_norm_json_value(json.loads(line), side)
+                           for line in resp.body.splitlines() if line.strip()]
+        elif media.endswith("json") and base.body == "json":
+            out["body"] = _norm_json_value(json.loads(resp.body), side)
+        elif base.body == "bytes" or media.startswith(("text/css", "text/javascript",
+                                                        "application/javascript")):
+            out["body_sha256"] = hashlib.sha256(resp.body).hexdigest()[:16]
+        else:
+            out["body"] = "<non-empty>"
+    except (ValueError, UnicodeDecodeError):
+        out["body"] = "<unparsable>"
+    return out
+
+
+@dataclass
+class Finding:
+    """One way the servers failed a request (a mismatch, a 5xx, a bad error, a header)."""
+
+    cls: str
+    operation: str
+    variant: str
+    kind: str
+    detail: str
+    repro: str
+    answers: dict[str, str]
+
+    def markdown(self) -> str:
+        lines = [f"- **{self.variant}** ({self.kind}): {self.detail}",
+                 "  ```http", *("  " + x for x in self.repro.splitlines()), "  ```"]
+        for name, answer in self.answers.items():
+            lines += [f"  {name}:", "  ```", *("  " + x for x in answer.splitlines()), "  ```"]
+        return "\n".join(lines)
+
+
+def _describe(resp: rawhttp.RawResponse | str) -> str:
+    if isinstance(resp, str):
+        return f"<{resp}>"
+    heads = "\n".join(f"{k}: {v}" for k, v in resp.headers
+                      if k not in ("date", "server", "connection"))
+    body = resp.body[:400].decode("utf-8", "replace")
+    return f"{resp.status}\n{heads}\n\n{body}"
+
+
+def _repro(side: SurfaceSide, req: mutator.Request) -> str:
+    target, headers, body, host = side.wire(req)
+    lines = [f"{req.method} {target} HTTP/1.1"]
+    if host is not None:
+        lines.append(f"Host: {host or rawhttp.default_host(side.server)}")
+    lines += [f"{k}: {v}" for k, v in headers]
+    if body and req.content_length:
+        lines.append(f"Content-Length: {len(body)}")
+    text = body[:300].decode("utf-8", "backslashreplace")
+    more = f" ... ({len(body)} bytes)" if len(body) > 300 else ""
+    return "\n".join(lines) + ("\n\n" + text + more if body else "")
+
+
+def _is_page(base: surface.Baseline, path: str) -> bool:
+    return base.page or path.split("?")[0].startswith(("/items", "/chat", "/auth/login"))
+
+
+def _own_faults(name: str, resp: rawhttp.RawResponse | str, base: surface.Baseline,
+                path: str) -> list[tuple[str, str]]:
+    if isinstance(resp, str):
+        return []
+    out: list[tuple[str, str]] = []
+    if resp.status >= 500:
+        out.append(("5xx", f"{name} answered {resp.status}"))
+    elif resp.status >= 400 and resp.content_type != "application/problem+json":
+        if not (_is_page(base, path) and resp.content_type == "text/html"):
+            out.append(("not-problem", f"{name} answered {resp.status} as "
+                                       f"{resp.content_type or 'no content type'}"))
+    for header in header_policy.unclassified(resp.headers):
+        out.append(("unclassified-header", f"{name} sent unclassified header {header!r}"))
+    return out
+
+
+def _diff_keys(a: dict[str, Any], b: dict[str, Any]) -> str:
+    parts = []
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            if key == "headers":
+                ha, hb = a.get(key, {}), b.get(key, {})
+                for h in sorted(set(ha) | set(hb)):
+                    if ha.get(h) != hb.get(h):
+                        parts.append(f"header {h}: {ha.get(h)!r} vs {hb.get(h)!r}")
+            else:
+                parts.append(f"{key}: {a.get(key)!r} vs {b.get(key)!r}")
+    return "; ".join(parts)
+
+
+class SurfaceRun:
+    """Counters and findings of one whole-surface run."""
+
+    def __init__(self, sides: list[SurfaceSide], seed: int) -> None:
+        self.sides = sides
+        self.seed = seed
+        self.pairs = 0
+        self.findings: list[Finding] = []
+        self.seq = 0
+        self.pool = ThreadPoolExecutor(max_workers=len(sides))
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    def check(self, cls: str, base: surface.Baseline, variant: str, req: mutator.Request) -> None:
+        """Send one request (after fresh resources) to both servers and record findings."""
+        self.seq += 1
+        for kind in base.fresh:
+            list(self.pool.map(lambda s: surface.fresh(s.state, kind, self.seq), self.sides))
+        self._compare(cls, base, variant, req)
+
+    def _compare(self, cls: str, base: surface.Baseline, variant: str,
+                 req: mutator.Request) -> None:
+        self.pairs += 1
+        answers = list(self.pool.map(lambda s: s.send(req), self.sides))
+        request_id = next((v for k, v in req.headers if k.lower() == "x-request-id"), None)
+        normal = [
+            normalise_raw(a, s, base, req.method, s.render(req.target).split("?")[0], request_id)
+            for a, s in zip(answers, self.sides, strict=True)
+        ]
+        faults: list[tuple[str, str]] = []
+        for s, a in zip(self.sides, answers, strict=True):
+            faults += _own_faults(s.name, a, base, s.render(req.target))
+        if normal[0] != normal[1]:
+            faults.append(("mismatch", _diff_keys(normal[0], normal[1])))
+        for kind, detail in faults:
+            self.findings.append(Finding(
+                cls, base.name, variant, kind, detail, _repro(self.sides[0], req),
+                {s.name: _describe(a) for s, a in zip(self.sides, answers, strict=True)},
+            ))
+        if req.then is not None:
+            self._compare(cls, base, variant + " -> then", req.then)
+
+    def run_class(self, cls: str, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE,
+                  limit: int | None = -1) -> None:
+        rng = random.Random(f"{self.seed}:{cls}")
+        if limit == -1:
+            limit = surface_variants_limit()
+        for base in catalogue:
+            found = mutator.variants(base, cls)
+            chosen = mutator.sample(found, limit, rng)
+            for _, name, req in chosen:
+                self.check(cls, base, name, req)
+
+    def run_baselines(self, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE) -> None:
+        for base in catalogue:
+            self.check("baseline", base, "baseline", mutator.baseline_request(base))
+
+    def summary(self) -> str:
+        return f"{self.pairs} request pairs, {len(self.findings)} findings, seed {self.seed}"
+
+    def report(self) -> str:
+        """Findings grouped by (operation, class), each with its minimal repro."""
+        groups: dict[tuple[str, str], list[Finding]] = {}
+        for f in self.findings:
+            groups.setdefault((f.operation, f.cls), []).append(f)
+        out = []
+        for (op, cls), items in sorted(groups.items()):
+            out.append(f"### {op} — {cls} ({len(items)})\n")
+            out += [f.markdown() for f in items]
+            out.append("")
+        return "\n".join(out)
+
+
+def prepare_sides(servers: dict[str, Any]) -> list[SurfaceSide]:
+    """Prepare both servers (same user names, room) and wrap them for the run."""
+    names = surface.shared_names()
+    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+        states = list(pool.map(lambda srv: surface.prepare(srv.base_url, names),
+                               servers.values()))
+    return [SurfaceSide(name, srv, st)
+            for (name, srv), st in zip(servers.items(), states, strict=True)]
+
+
+def _replace_req(req: mutator.Request, **kw: Any) -> mutator.Request:
+    return _replace(req, **kw)
