@@ -315,8 +315,9 @@ from dataclasses import replace as _replace  # noqa: E402
 from harness import header_policy, mutator, rawhttp, surface  # noqa: E402
 from harness.accounts import mint_token  # noqa: E402
 
-#: variants per (baseline, class) in `make test`; SURFACE_VARIANTS=all or a number in `make fuzz`
-DEFAULT_SURFACE_VARIANTS = 2
+#: requests per mutation class in `make test` (one seeded baseline per mutation kind, capped);
+#: SURFACE_VARIANTS=all (every baseline x every variant) or a number in `make fuzz`
+DEFAULT_SURFACE_VARIANTS = 40
 DEFAULT_SURFACE_SEED = 12
 PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?:\|([a-z]+))?\}")
 BYTES_PLACEHOLDER = re.compile(rb"\{([a-z_0-9]+)(?:\|([a-z]+))?\}")
@@ -576,14 +577,23 @@ class SurfaceRun:
 
     def run_class(self, cls: str, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE,
                   limit: int | None = -1) -> None:
+        """Every variant of ``cls`` (``limit=None``), or one (seeded) baseline per mutation
+        kind, at most ``limit`` requests (default: SURFACE_VARIANTS)."""
         rng = random.Random(f"{self.seed}:{cls}")
         if limit == -1:
             limit = surface_variants_limit()
-        for base in catalogue:
-            found = mutator.variants(base, cls)
-            chosen = mutator.sample(found, limit, rng)
-            for _, name, req in chosen:
-                self.check(cls, base, name, req)
+        found = [(base, name, req) for base in catalogue
+                 for _, name, req in mutator.variants(base, cls)]
+        chosen = found
+        if limit is not None:
+            by_kind: dict[str, list[tuple[surface.Baseline, str, mutator.Request]]] = {}
+            for entry in found:
+                by_kind.setdefault(entry[1].split(":")[0], []).append(entry)
+            chosen = [rng.choice(group) for _, group in sorted(by_kind.items())]
+            if len(chosen) > limit:
+                chosen = rng.sample(chosen, limit)
+        for base, name, req in chosen:
+            self.check(cls, base, name, req)
 
     def run_baselines(self, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE) -> None:
         for base in catalogue:
@@ -617,3 +627,109 @@ def prepare_sides(servers: dict[str, Any]) -> list[SurfaceSide]:
 
 def _replace_req(req: mutator.Request, **kw: Any) -> mutator.Request:
     return _replace(req, **kw)
+
+
+# --------------------------------------------------------------------------- websockets
+
+
+def _ws_outcome(conn: Any, frame: str | bytes, side: SurfaceSide) -> list[Any]:
+    """What one frame gets: the answer frames (normalised) or the close, then whether the
+    connection still answers a valid frame."""
+    from websockets.exceptions import ConnectionClosed
+
+    out: list[Any] = []
+    try:
+        conn.send(frame)
+        got = conn.recv(timeout=3)
+        out.append(_ws_frame(got, side))
+    except TimeoutError:
+        out.append("<silent>")
+        return out
+    except ConnectionClosed as exc:
+        out.append(f"<closed {exc.rcvd.code if exc.rcvd is not None else 'without close frame'}>")
+        return out
+    try:
+        conn.send('{"body": "still there?"}')
+        out.append(_ws_frame(conn.recv(timeout=3), side))
+    except TimeoutError:
+        out.append("<silent>")
+    except ConnectionClosed as exc:
+        out.append(f"<closed {exc.rcvd.code if exc.rcvd is not None else 'without close frame'}>")
+    return out
+
+
+def _ws_frame(got: str | bytes, side: SurfaceSide) -> Any:
+    if isinstance(got, bytes):
+        return f"<binary {len(got)} bytes>"
+    try:
+        value = json.loads(got)
+    except ValueError:
+        return f"<not json {got[:80]!r}>"
+    if isinstance(value, dict) and value.get("type") == "error":
+        return {"type": "error", "code": value.get("code")}
+    if isinstance(value, dict) and value.get("type") == "message":
+        return {**_norm_json_value(value, side), "id": "<id>"}
+    return _norm_json_value(value, side)
+
+
+def ws_cases() -> list[tuple[str, str, str | bytes | None, str]]:
+    """(name, endpoint, frame or None for a handshake-only case, query) of the ws check."""
+    cases: list[tuple[str, str, str | bytes | None, str]] = [
+        (name, kind, frame, "") for name, kind, frame in surface.WS_FRAMES
+    ]
+    cases += [
+        ("ticket-duplicated-valid-first", "chat", None, "ticket={ticket}&ticket=bogus"),
+        ("ticket-duplicated-valid-last", "chat", None, "ticket=bogus&ticket={ticket}"),
+        ("ticket-empty", "chat", None, "ticket="),
+        ("ticket-missing", "chat", None, ""),
+        ("origin-foreign", "echo", None, "origin=http://evil.example"),
+        ("origin-missing", "echo", None, "origin="),
+    ]
+    return cases
+
+
+def ws_outcome(side: SurfaceSide, kind: str, frame: str | bytes | None, query: str) -> Any:
+    from websockets.exceptions import InvalidStatus
+
+    from harness import ws
+
+    origin: str | None = ws.ALLOWED_ORIGIN
+    if query.startswith("origin="):
+        origin = query.removeprefix("origin=") or None
+        query = ""
+    if kind == "chat":
+        if "{ticket}" in query or not query and frame is not None:
+            side.state.values["ticket"] = surface.ticket(side.state)
+            query = query or "ticket={ticket}"
+        path = f"/ws/chat/{side.state.values['room']}?{side.render(query)}"
+    else:
+        path = "/ws/echo"
+    try:
+        base_url = getattr(side.server, "ws_base_url", side.server.base_url)
+        conn = ws.open_ws(base_url, path, origin=origin)
+    except InvalidStatus as exc:
+        return {"handshake": int(exc.response.status_code)}
+    except (OSError, TimeoutError) as exc:
+        return {"handshake": f"<{type(exc).__name__}>"}
+    try:
+        if frame is None:
+            return {"handshake": 101}
+        return {"handshake": 101, "answers": _ws_outcome(conn, frame, side)}
+    finally:
+        conn.close()
+
+
+def run_ws(run: SurfaceRun, cases: list[tuple[str, str, str | bytes | None, str]] | None = None
+           ) -> None:
+    """The websocket protocol's frame and handshake mutations, on both servers."""
+    for name, kind, frame, query in ws_cases() if cases is None else cases:
+        run.pairs += 1
+        outcomes = list(run.pool.map(lambda s: ws_outcome(s, kind, frame, query), run.sides))
+        if outcomes[0] != outcomes[1]:
+            shown = frame if frame is None or len(frame) < 200 else frame[:200] + "..."
+            run.findings.append(Finding(
+                "websockets", f"WS /ws/{kind}", name, "mismatch",
+                _diff_keys(outcomes[0], outcomes[1]),
+                f"/ws/{kind} {query}\nframe: {shown!r}",
+                {s.name: json.dumps(o) for s, o in zip(run.sides, outcomes, strict=True)},
+            ))

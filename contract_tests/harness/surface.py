@@ -75,17 +75,17 @@ def _ops() -> list[Baseline]:
         for auth in _auth_kinds(security):
             out.append(Baseline(op, path, auth=auth, **kw))
 
-    add(("GET", "/health"), "/health", "none", concept="health")
+    add(("GET", "/health"), "/health", "none", concept="route-handlers")
     add(("POST", "/api/v1/users"), "/api/v1/users", "none", concept="json-body",
         json_body={"username": "{newname}", "email": "{newname}@example.com",
                    "password": PASSWORD}, fresh=("newname",))
-    add(("GET", "/api/v1/users/me"), "/api/v1/users/me", concept="users")
-    add(("GET", "/api/v1/users/me/emails"), "/api/v1/users/me/emails", concept="users")
+    add(("GET", "/api/v1/users/me"), "/api/v1/users/me", concept="route-handlers")
+    add(("GET", "/api/v1/users/me/emails"), "/api/v1/users/me/emails", concept="route-handlers")
     add(("GET", "/api/v1/users/{user_id}"), "/api/v1/users/{user_id}", concept="path-params",
         uuid_params=("user_id",))
     add(("DELETE", "/api/v1/users/{user_id}"), "/api/v1/users/{fresh_user}",
         concept="path-params", uuid_params=("fresh_user",), fresh=("fresh_user",))
-    add(("POST", "/api/v1/auth/token"), "/api/v1/auth/token", "none", concept="auth",
+    add(("POST", "/api/v1/auth/token"), "/api/v1/auth/token", "none", concept="authentication",
         json_body={"username": "{username}", "password": PASSWORD})
     add(("GET", "/api/v1/preferences"), "/api/v1/preferences", "none",
         concept="header-cookie-params", headers=(("Cookie", "theme=dark"),))
@@ -126,13 +126,13 @@ def _ops() -> list[Baseline]:
     add(("GET", "/api/v1/items/{item_id}/attachments/{attachment_id}"),
         "/api/v1/items/{item}/attachments/{attachment}", concept="file-uploads",
         uuid_params=("item", "attachment"), body="bytes")
-    add(("GET", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="chat",
+    add(("GET", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="websockets",
         query=(("limit", "5"), ("offset", "0")), numeric_query=("limit", "offset"))
-    add(("POST", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="chat",
+    add(("POST", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="websockets",
         json_body={"name": "{newroom}"}, fresh=("newroom",))
     add(("GET", "/api/v1/chat/rooms/{room}/messages"), "/api/v1/chat/rooms/{room}/messages",
-        concept="chat", query=(("limit", "5"),), numeric_query=("limit",))
-    add(("POST", "/api/v1/chat/tickets"), "/api/v1/chat/tickets", concept="chat")
+        concept="websockets", query=(("limit", "5"),), numeric_query=("limit",))
+    add(("POST", "/api/v1/chat/tickets"), "/api/v1/chat/tickets", concept="websockets")
     # pages, static files, docs (not in openapi.yaml)
     for path in ("/items", "/items/new", "/items/{item}/edit", "/items/{item}/page",
                  "/chat"):
