@@ -418,11 +418,25 @@ def _norm_json_value(value: Any, side: SurfaceSide, key: str = "") -> Any:
     return value
 
 
+def _shape(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return sorted({json.dumps(_shape(v), sort_keys=True) for v in value})
+    return type(value).__name__
+
+
+#: the ASGI server's own answer to a request it cannot parse (uvicorn/h11, the same on both
+#: apps, before the app sees the request): exempt from the problem+json rule
+ASGI_SERVER_REFUSAL = b"Invalid HTTP request received."
+
+
 def normalise_raw(resp: rawhttp.RawResponse | str, side: SurfaceSide, base: surface.Baseline,
                   method: str, path: str, request_id: str | None) -> dict[str, Any]:
     """What must be equal on both servers for one raw answer (see CONTRACT.md)."""
     if isinstance(resp, str):
-        return {"status": resp}
+        # a timeout and a close without an answer look the same to a client: no answer
+        return {"status": "<no answer>"}
     ctx = header_policy.Context(resp.status, method, path, resp.header("date"), request_id,
                                 cache_control=resp.header("cache-control") or "",
                                 alias=side.alias)
@@ -444,6 +458,8 @@ def normalise_raw(resp: rawhttp.RawResponse | str, side: SurfaceSide, base: surf
         elif media == "application/x-ndjson":
             out["body"] = [_norm_json_value(json.loads(line), side)
                            for line in resp.body.splitlines() if line.strip()]
+        elif media.endswith("json") and base.body == "shape":
+            out["body_shape"] = _shape(json.loads(resp.body))
         elif media.endswith("json") and base.body == "json":
             out["body"] = _norm_json_value(json.loads(resp.body), side)
         elif base.body == "bytes" or media.startswith(("text/css", "text/javascript",
@@ -510,7 +526,9 @@ def _own_faults(name: str, resp: rawhttp.RawResponse | str, base: surface.Baseli
     if resp.status >= 500:
         out.append(("5xx", f"{name} answered {resp.status}"))
     elif resp.status >= 400 and resp.content_type != "application/problem+json":
-        if not (_is_page(base, path) and resp.content_type == "text/html"):
+        if resp.body.strip() == ASGI_SERVER_REFUSAL:
+            pass
+        elif not (_is_page(base, path) and resp.content_type == "text/html"):
             out.append(("not-problem", f"{name} answered {resp.status} as "
                                        f"{resp.content_type or 'no content type'}"))
     for header in header_policy.unclassified(resp.headers):
@@ -701,7 +719,7 @@ def ws_outcome(side: SurfaceSide, kind: str, frame: str | bytes | None, query: s
         if "{ticket}" in query or not query and frame is not None:
             side.state.values["ticket"] = surface.ticket(side.state)
             query = query or "ticket={ticket}"
-        path = f"/ws/chat/{side.state.values['room']}?{side.render(query)}"
+        path = f"/ws/chat/{side.state.values['ws_room']}?{side.render(query)}"
     else:
         path = "/ws/echo"
     try:
@@ -733,3 +751,49 @@ def run_ws(run: SurfaceRun, cases: list[tuple[str, str, str | bytes | None, str]
                 f"/ws/{kind} {query}\nframe: {shown!r}",
                 {s.name: json.dumps(o) for s, o in zip(run.sides, outcomes, strict=True)},
             ))
+
+
+_ID_RE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+
+
+def signature(f: Finding) -> str:
+    """A finding's difference with ids masked (findings with one signature are one divergence)."""
+    return f"{f.kind}: {_ID_RE.sub('<id>', f.detail)}"
+
+
+def digest(findings: list[Finding], systematic: tuple[str, ...] = ()) -> str:
+    """Findings as distinct divergences: per signature, how often, where, one repro.
+
+    A header difference in ``systematic`` (e.g. ``header vary``) is listed once on its own and
+    removed from the other signatures, so the rest stays readable.
+    """
+    sys_seen: dict[str, Finding] = {}
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        parts = [p for p in f.detail.split("; ")]
+        rest = []
+        for p in parts:
+            hit = next((s for s in systematic if p.startswith(s)), None)
+            if hit is not None and f.kind == "mismatch":
+                sys_seen.setdefault(f"{hit}: {_ID_RE.sub('<id>', p)}", f)
+            else:
+                rest.append(p)
+        if not rest:
+            continue
+        sig = signature(Finding(f.cls, f.operation, f.variant, f.kind, "; ".join(rest), f.repro,
+                                f.answers))
+        groups.setdefault((f.cls, sig), []).append(f)
+    out = []
+    if sys_seen:
+        out.append("### systematic header differences (on most answers)\n")
+        for sig, f in sys_seen.items():
+            out.append(f"- {sig} (e.g. {f.operation} {f.variant})")
+        out.append("")
+    for (cls, sig), items in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
+        where = sorted({f"{f.operation} {f.variant}" for f in items})
+        out.append(f"### [{cls}] {sig[:600]}\n")
+        out.append(f"{len(items)} requests: " + "; ".join(where[:12])
+                   + (" ..." if len(where) > 12 else "") + "\n")
+        out.append(items[0].markdown())
+        out.append("")
+    return "\n".join(out)

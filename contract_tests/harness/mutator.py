@@ -72,12 +72,13 @@ def _file_part(name: str, ctype: str, content: bytes) -> tuple[bytes, bytes | No
 
 def _auth_headers(b: Baseline) -> list[tuple[str, str]]:
     unsafe = b.method not in ("GET", "HEAD", "OPTIONS")
+    n = "2" if b.reader else ""
     if b.auth == "bearer":
-        return [("Authorization", "Bearer {token}")]
+        return [("Authorization", f"Bearer {{token{n}}}")]
     if b.auth == "session":
-        out = [("Cookie", "sessionid={sid}; csrftoken={csrf}")]
+        out = [("Cookie", f"sessionid={{sid{n}}}; csrftoken={{csrf{n}}}")]
         if unsafe:
-            out += [("X-CSRFToken", "{csrf}"), ("Origin", "http://{host}")]
+            out += [("X-CSRFToken", f"{{csrf{n}}}"), ("Origin", "http://{host}")]
         return out
     if b.auth == "csrf-only":
         return [("Cookie", "csrftoken={fresh_csrf}"), ("X-CSRFToken", "{fresh_csrf}"),
