@@ -56,7 +56,7 @@ parity: install browser ## Run the contract suite against both live servers and 
 	cd contract_tests && .venv/bin/python -m pytest tests $(PARITY_XDIST) --junitxml=$(REPORTS)/parity-junit.xml
 
 .PHONY: fuzz
-fuzz: install ## Schemathesis (both schemas x both servers) + the differential check with many more examples and a random seed
+fuzz: install ## Schemathesis (both schemas x both servers) + the differential checks (items sequences, whole surface: every variant) with many more examples and a random seed
 	@mkdir -p $(REPORTS)
 	cd contract_tests && SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
 	  SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} \
@@ -65,7 +65,9 @@ fuzz: install ## Schemathesis (both schemas x both servers) + the differential c
 	  SCHEMATHESIS_SERVED_STATEFUL_EXAMPLES=$${SCHEMATHESIS_SERVED_STATEFUL_EXAMPLES:-200} \
 	  SCHEMATHESIS_SERVED_COVERAGE=$${SCHEMATHESIS_SERVED_COVERAGE:-all} \
 	  DIFFERENTIAL_EXAMPLES=$${DIFFERENTIAL_EXAMPLES:-150} \
+	  SURFACE_VARIANTS=$${SURFACE_VARIANTS:-all} SURFACE_SEED=$${SURFACE_SEED:-random} \
 	  .venv/bin/python -m pytest tests/test_schemathesis.py tests/test_differential.py \
+	  tests/test_surface_differential.py \
 	  --parity-json=$(REPORTS)/fuzz.json -o timeout=7200
 
 .PHONY: report
