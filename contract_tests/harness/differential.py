@@ -307,7 +307,6 @@ def run_differential(servers: dict[str, LiveServer]) -> DifferentialRun:
 
 import hashlib  # noqa: E402
 import random  # noqa: E402
-import socket  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from dataclasses import replace as _replace  # noqa: E402
@@ -387,16 +386,28 @@ class SurfaceSide:
 
     def wire(self, req: mutator.Request) -> tuple[str, list[tuple[str, str]], bytes, str | None]:
         host = req.host if req.host in ("", None) else self.render(req.host)
-        return (self.render(req.target), [(k, self.render(v)) for k, v in req.headers],
-                self.render_bytes(req.body), host)
+        return (
+            self.render(req.target),
+            [(k, self.render(v)) for k, v in req.headers],
+            self.render_bytes(req.body),
+            host,
+        )
 
     def send(self, req: mutator.Request) -> rawhttp.RawResponse | str:
         """The raw answer, or "closed"/"timeout" when the server gave none."""
         target, headers, body, host = self.wire(req)
         try:
-            return rawhttp.request(self.server, req.method, target, headers, body, host=host,
-                                   content_length=req.content_length, timeout=req.timeout)
-        except (TimeoutError, socket.timeout):
+            return rawhttp.request(
+                self.server,
+                req.method,
+                target,
+                headers,
+                body,
+                host=host,
+                content_length=req.content_length,
+                timeout=req.timeout,
+            )
+        except TimeoutError:
             return "timeout"
         except (ConnectionError, OSError, ValueError, IndexError):
             return "closed"
@@ -431,15 +442,27 @@ def _shape(value: Any) -> Any:
 ASGI_SERVER_REFUSAL = b"Invalid HTTP request received."
 
 
-def normalise_raw(resp: rawhttp.RawResponse | str, side: SurfaceSide, base: surface.Baseline,
-                  method: str, path: str, request_id: str | None) -> dict[str, Any]:
+def normalise_raw(
+    resp: rawhttp.RawResponse | str,
+    side: SurfaceSide,
+    base: surface.Baseline,
+    method: str,
+    path: str,
+    request_id: str | None,
+) -> dict[str, Any]:
     """What must be equal on both servers for one raw answer (see CONTRACT.md)."""
     if isinstance(resp, str):
         # a timeout and a close without an answer look the same to a client: no answer
         return {"status": "<no answer>"}
-    ctx = header_policy.Context(resp.status, method, path, resp.header("date"), request_id,
-                                cache_control=resp.header("cache-control") or "",
-                                alias=side.alias)
+    ctx = header_policy.Context(
+        resp.status,
+        method,
+        path,
+        resp.header("date"),
+        request_id,
+        cache_control=resp.header("cache-control") or "",
+        alias=side.alias,
+    )
     out: dict[str, Any] = {
         "status": resp.status,
         "headers": header_policy.normalise_headers(resp.headers, ctx, body_empty=not resp.body),
@@ -456,14 +479,18 @@ def normalise_raw(resp: rawhttp.RawResponse | str, side: SurfaceSide, base: surf
                 "pointers": sorted({str(e.get("pointer")) for e in body.get("errors") or []}),
             }
         elif media == "application/x-ndjson":
-            out["body"] = [_norm_json_value(json.loads(line), side)
-                           for line in resp.body.splitlines() if line.strip()]
+            out["body"] = [
+                _norm_json_value(json.loads(line), side)
+                for line in resp.body.splitlines()
+                if line.strip()
+            ]
         elif media.endswith("json") and base.body == "shape":
             out["body_shape"] = _shape(json.loads(resp.body))
         elif media.endswith("json") and base.body == "json":
             out["body"] = _norm_json_value(json.loads(resp.body), side)
-        elif base.body == "bytes" or media.startswith(("text/css", "text/javascript",
-                                                        "application/javascript")):
+        elif base.body == "bytes" or media.startswith(
+            ("text/css", "text/javascript", "application/javascript")
+        ):
             out["body_sha256"] = hashlib.sha256(resp.body).hexdigest()[:16]
         else:
             out["body"] = "<non-empty>"
@@ -485,8 +512,12 @@ class Finding:
     answers: dict[str, str]
 
     def markdown(self) -> str:
-        lines = [f"- **{self.variant}** ({self.kind}): {self.detail}",
-                 "  ```http", *("  " + x for x in self.repro.splitlines()), "  ```"]
+        lines = [
+            f"- **{self.variant}** ({self.kind}): {self.detail}",
+            "  ```http",
+            *("  " + x for x in self.repro.splitlines()),
+            "  ```",
+        ]
         for name, answer in self.answers.items():
             lines += [f"  {name}:", "  ```", *("  " + x for x in answer.splitlines()), "  ```"]
         return "\n".join(lines)
@@ -495,8 +526,9 @@ class Finding:
 def _describe(resp: rawhttp.RawResponse | str) -> str:
     if isinstance(resp, str):
         return f"<{resp}>"
-    heads = "\n".join(f"{k}: {v}" for k, v in resp.headers
-                      if k not in ("date", "server", "connection"))
+    heads = "\n".join(
+        f"{k}: {v}" for k, v in resp.headers if k not in ("date", "server", "connection")
+    )
     body = resp.body[:400].decode("utf-8", "replace")
     return f"{resp.status}\n{heads}\n\n{body}"
 
@@ -518,8 +550,9 @@ def _is_page(base: surface.Baseline, path: str) -> bool:
     return base.page or path.split("?")[0].startswith(("/items", "/chat", "/auth/login"))
 
 
-def _own_faults(name: str, resp: rawhttp.RawResponse | str, base: surface.Baseline,
-                path: str) -> list[tuple[str, str]]:
+def _own_faults(
+    name: str, resp: rawhttp.RawResponse | str, base: surface.Baseline, path: str
+) -> list[tuple[str, str]]:
     if isinstance(resp, str):
         return []
     out: list[tuple[str, str]] = []
@@ -529,8 +562,12 @@ def _own_faults(name: str, resp: rawhttp.RawResponse | str, base: surface.Baseli
         if resp.body.strip() == ASGI_SERVER_REFUSAL:
             pass
         elif not (_is_page(base, path) and resp.content_type == "text/html"):
-            out.append(("not-problem", f"{name} answered {resp.status} as "
-                                       f"{resp.content_type or 'no content type'}"))
+            out.append(
+                (
+                    "not-problem",
+                    f"{name} answered {resp.status} as {resp.content_type or 'no content type'}",
+                )
+            )
     for header in header_policy.unclassified(resp.headers):
         out.append(("unclassified-header", f"{name} sent unclassified header {header!r}"))
     return out
@@ -568,11 +605,19 @@ class SurfaceRun:
         """Send one request (after fresh resources) to both servers and record findings."""
         self.seq += 1
         for kind in base.fresh:
-            list(self.pool.map(lambda s: surface.fresh(s.state, kind, self.seq), self.sides))
+            list(
+                self.pool.map(
+                    surface.fresh,
+                    [s.state for s in self.sides],
+                    [kind] * len(self.sides),
+                    [self.seq] * len(self.sides),
+                )
+            )
         self._compare(cls, base, variant, req)
 
-    def _compare(self, cls: str, base: surface.Baseline, variant: str,
-                 req: mutator.Request) -> None:
+    def _compare(
+        self, cls: str, base: surface.Baseline, variant: str, req: mutator.Request
+    ) -> None:
         self.pairs += 1
         answers = list(self.pool.map(lambda s: s.send(req), self.sides))
         request_id = next((v for k, v in req.headers if k.lower() == "x-request-id"), None)
@@ -586,22 +631,34 @@ class SurfaceRun:
         if normal[0] != normal[1]:
             faults.append(("mismatch", _diff_keys(normal[0], normal[1])))
         for kind, detail in faults:
-            self.findings.append(Finding(
-                cls, base.name, variant, kind, detail, _repro(self.sides[0], req),
-                {s.name: _describe(a) for s, a in zip(self.sides, answers, strict=True)},
-            ))
+            self.findings.append(
+                Finding(
+                    cls,
+                    base.name,
+                    variant,
+                    kind,
+                    detail,
+                    _repro(self.sides[0], req),
+                    {s.name: _describe(a) for s, a in zip(self.sides, answers, strict=True)},
+                )
+            )
         if req.then is not None:
             self._compare(cls, base, variant + " -> then", req.then)
 
-    def run_class(self, cls: str, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE,
-                  limit: int | None = -1) -> None:
+    def run_class(
+        self,
+        cls: str,
+        catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE,
+        limit: int | None = -1,
+    ) -> None:
         """Every variant of ``cls`` (``limit=None``), or one (seeded) baseline per mutation
         kind, at most ``limit`` requests (default: SURFACE_VARIANTS)."""
         rng = random.Random(f"{self.seed}:{cls}")
         if limit == -1:
             limit = surface_variants_limit()
-        found = [(base, name, req) for base in catalogue
-                 for _, name, req in mutator.variants(base, cls)]
+        found = [
+            (base, name, req) for base in catalogue for _, name, req in mutator.variants(base, cls)
+        ]
         chosen = found
         if limit is not None:
             by_kind: dict[str, list[tuple[surface.Baseline, str, mutator.Request]]] = {}
@@ -637,10 +694,10 @@ def prepare_sides(servers: dict[str, Any]) -> list[SurfaceSide]:
     """Prepare both servers (same user names, room) and wrap them for the run."""
     names = surface.shared_names()
     with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        states = list(pool.map(lambda srv: surface.prepare(srv.base_url, names),
-                               servers.values()))
-    return [SurfaceSide(name, srv, st)
-            for (name, srv), st in zip(servers.items(), states, strict=True)]
+        states = list(pool.map(lambda srv: surface.prepare(srv.base_url, names), servers.values()))
+    return [
+        SurfaceSide(name, srv, st) for (name, srv), st in zip(servers.items(), states, strict=True)
+    ]
 
 
 def _replace_req(req: mutator.Request, **kw: Any) -> mutator.Request:
@@ -716,7 +773,7 @@ def ws_outcome(side: SurfaceSide, kind: str, frame: str | bytes | None, query: s
         origin = query.removeprefix("origin=") or None
         query = ""
     if kind == "chat":
-        if "{ticket}" in query or not query and frame is not None:
+        if "{ticket}" in query or (not query and frame is not None):
             side.state.values["ticket"] = surface.ticket(side.state)
             query = query or "ticket={ticket}"
         path = f"/ws/chat/{side.state.values['ws_room']}?{side.render(query)}"
@@ -737,20 +794,29 @@ def ws_outcome(side: SurfaceSide, kind: str, frame: str | bytes | None, query: s
         conn.close()
 
 
-def run_ws(run: SurfaceRun, cases: list[tuple[str, str, str | bytes | None, str]] | None = None
-           ) -> None:
+def run_ws(
+    run: SurfaceRun, cases: list[tuple[str, str, str | bytes | None, str]] | None = None
+) -> None:
     """The websocket protocol's frame and handshake mutations, on both servers."""
     for name, kind, frame, query in ws_cases() if cases is None else cases:
         run.pairs += 1
-        outcomes = list(run.pool.map(lambda s: ws_outcome(s, kind, frame, query), run.sides))
+        n = len(run.sides)
+        outcomes = list(run.pool.map(ws_outcome, run.sides, [kind] * n, [frame] * n, [query] * n))
         if outcomes[0] != outcomes[1]:
-            shown = frame if frame is None or len(frame) < 200 else frame[:200] + "..."
-            run.findings.append(Finding(
-                "websockets", f"WS /ws/{kind}", name, "mismatch",
-                _diff_keys(outcomes[0], outcomes[1]),
-                f"/ws/{kind} {query}\nframe: {shown!r}",
-                {s.name: json.dumps(o) for s, o in zip(run.sides, outcomes, strict=True)},
-            ))
+            shown = repr(frame if frame is None or len(frame) < 200 else frame[:200]) + (
+                "" if frame is None or len(frame) < 200 else "..."
+            )
+            run.findings.append(
+                Finding(
+                    "websockets",
+                    f"WS /ws/{kind}",
+                    name,
+                    "mismatch",
+                    _diff_keys(outcomes[0], outcomes[1]),
+                    f"/ws/{kind} {query}\nframe: {shown}",
+                    {s.name: json.dumps(o) for s, o in zip(run.sides, outcomes, strict=True)},
+                )
+            )
 
 
 _ID_RE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
@@ -780,8 +846,9 @@ def digest(findings: list[Finding], systematic: tuple[str, ...] = ()) -> str:
                 rest.append(p)
         if not rest:
             continue
-        sig = signature(Finding(f.cls, f.operation, f.variant, f.kind, "; ".join(rest), f.repro,
-                                f.answers))
+        sig = signature(
+            Finding(f.cls, f.operation, f.variant, f.kind, "; ".join(rest), f.repro, f.answers)
+        )
         groups.setdefault((f.cls, sig), []).append(f)
     out = []
     if sys_seen:
@@ -792,8 +859,12 @@ def digest(findings: list[Finding], systematic: tuple[str, ...] = ()) -> str:
     for (cls, sig), items in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
         where = sorted({f"{f.operation} {f.variant}" for f in items})
         out.append(f"### [{cls}] {sig[:600]}\n")
-        out.append(f"{len(items)} requests: " + "; ".join(where[:12])
-                   + (" ..." if len(where) > 12 else "") + "\n")
+        out.append(
+            f"{len(items)} requests: "
+            + "; ".join(where[:12])
+            + (" ..." if len(where) > 12 else "")
+            + "\n"
+        )
         out.append(items[0].markdown())
         out.append("")
     return "\n".join(out)

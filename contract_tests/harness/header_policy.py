@@ -1,4 +1,4 @@
-"""The response header policy (CONTRACT.md "Header policy (v2: 21)"): every header is PINNED or FREE.
+"""Response header policy (CONTRACT.md "Header policy (v2: 21)"): each header PINNED or FREE.
 
 A PINNED header is compared between the two servers after the normalisation named in its
 entry (:data:`PINNED`); a FREE header is ignored, for the reason given (:data:`FREE`). A header
@@ -57,7 +57,7 @@ def _delta(value: str, ctx: Context, step: int = CLOCK_SLACK_S) -> str:
         return f"<unparsable {value!r}>"
     if now is None:
         return "<no Date>"
-    delta = int(round(when - now))
+    delta = round(when - now)
     if delta <= 1:
         return "<past>"
     return f"+{round(delta / step) * step}s"
@@ -82,7 +82,7 @@ def _media_type(values: list[str], ctx: Context) -> Any:
         norm = [media.lower()]
         for p in params:
             key, _, val = p.partition("=")
-            norm.append(f"{key.strip().lower()}={val.strip().strip('\"').lower()}")
+            norm.append(f"{key.strip().lower()}={val.strip().strip('"').lower()}")
         out.append("; ".join(norm))
     return out
 
@@ -158,9 +158,7 @@ def parse_set_cookie(raw: str, ctx: Context) -> tuple[str, dict[str, Any]]:
             attrs[key] = _delta(val.strip(), ctx, 1)
         elif key == "samesite":
             attrs[key] = val.strip().lower()
-        elif key == "max-age":
-            attrs[key] = val.strip()
-        elif eq:
+        elif key == "max-age" or eq:
             attrs[key] = val.strip()
         else:
             attrs[key] = True
@@ -211,17 +209,35 @@ def _not_static(ctx: Context) -> bool:
 
 
 PINNED: tuple[Pinned, ...] = (
-    Pinned("allow", "set of methods (case, order and spaces ignored)", _method_set,
-           _allow_pinned, "on 405 and OPTIONS answers"),
+    Pinned(
+        "allow",
+        "set of methods (case, order and spaces ignored)",
+        _method_set,
+        _allow_pinned,
+        "on 405 and OPTIONS answers",
+    ),
     Pinned("www-authenticate", "exact", _exact),
     Pinned("location", "path and query (scheme, host, port dropped)", _location),
     Pinned("cache-control", "set of directives (case, order and spaces ignored)", _token_set),
-    Pinned("content-type", "media type and parameters, lower case, quotes dropped; not on a bodiless answer", _media_type),
-    Pinned("content-disposition", "type and parameters (quotes dropped)", _content_disposition,
-           _not_static, "except on /static/ files"),
-    Pinned("set-cookie", "per cookie name: value (opaque cookies: set/deleted), every attribute "
-           "(Max-Age, Path, SameSite lower case, Secure, HttpOnly, Domain exact; Expires: "
-           f"<Date + Max-Age> when within {CLOCK_SLACK_S}s of it, else delta to Date or <past>)", _set_cookie),
+    Pinned(
+        "content-type",
+        "media type and parameters, lower case, quotes dropped; not on a bodiless answer",
+        _media_type,
+    ),
+    Pinned(
+        "content-disposition",
+        "type and parameters (quotes dropped)",
+        _content_disposition,
+        _not_static,
+        "except on /static/ files",
+    ),
+    Pinned(
+        "set-cookie",
+        "per cookie name: value (opaque cookies: set/deleted), every attribute "
+        "(Max-Age, Path, SameSite lower case, Secure, HttpOnly, Domain exact; Expires: "
+        f"<Date + Max-Age> when within {CLOCK_SLACK_S}s of it, else delta to Date or <past>)",
+        _set_cookie,
+    ),
     Pinned("retry-after", f"seconds from now ({CLOCK_SLACK_S}s steps)", _retry_after),
     Pinned("expires", f"delta to Date ({CLOCK_SLACK_S}s steps) or <past>", _http_date_delta),
     Pinned("x-request-id", "presence + format (echoed, or 32 lower-case hex)", _request_id),
@@ -232,8 +248,13 @@ PINNED: tuple[Pinned, ...] = (
     Pinned("x-frame-options", "exact", _exact),
     Pinned("content-security-policy", "exact", _exact),
     Pinned("strict-transport-security", "exact", _exact),
-    Pinned("vary", "set of header names (case, order and spaces ignored)", _token_set,
-           _cacheable, "on answers a cache may store (Cache-Control without no-store)"),
+    Pinned(
+        "vary",
+        "set of header names (case, order and spaces ignored)",
+        _token_set,
+        _cacheable,
+        "on answers a cache may store (Cache-Control without no-store)",
+    ),
     Pinned("ratelimit-limit", "exact", _exact),
     Pinned("ratelimit-remaining", "exact", _exact),
     Pinned("ratelimit-reset", "exact", _exact),

@@ -81,11 +81,17 @@ def _auth_headers(b: Baseline) -> list[tuple[str, str]]:
             out += [("X-CSRFToken", f"{{csrf{n}}}"), ("Origin", "http://{host}")]
         return out
     if b.auth == "csrf-only":
-        return [("Cookie", "csrftoken={fresh_csrf}"), ("X-CSRFToken", "{fresh_csrf}"),
-                ("Origin", "http://{host}")]
+        return [
+            ("Cookie", "csrftoken={fresh_csrf}"),
+            ("X-CSRFToken", "{fresh_csrf}"),
+            ("Origin", "http://{host}"),
+        ]
     if b.auth == "fresh-session":
-        return [("Cookie", "sessionid={fresh_sid}; csrftoken={fresh_csrf}"),
-                ("X-CSRFToken", "{fresh_csrf}"), ("Origin", "http://{host}")]
+        return [
+            ("Cookie", "sessionid={fresh_sid}; csrftoken={fresh_csrf}"),
+            ("X-CSRFToken", "{fresh_csrf}"),
+            ("Origin", "http://{host}"),
+        ]
     return []
 
 
@@ -108,10 +114,14 @@ def _body(b: Baseline) -> tuple[list[tuple[str, str]], bytes]:
     return [], b""
 
 
-def baseline_request(b: Baseline, *, path: str | None = None,
-                     query: tuple[tuple[str, str], ...] | None = None,
-                     headers: list[tuple[str, str]] | None = None,
-                     body: bytes | None = None) -> Request:
+def baseline_request(
+    b: Baseline,
+    *,
+    path: str | None = None,
+    query: tuple[tuple[str, str], ...] | None = None,
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes | None = None,
+) -> Request:
     """The exact request of a baseline (pieces overridable for the variants)."""
     body_headers, body_bytes = _body(b)
     hdrs = headers if headers is not None else [*_auth_headers(b), *b.headers, *body_headers]
@@ -126,8 +136,9 @@ def baseline_request(b: Baseline, *, path: str | None = None,
 Variant = tuple[str, str, Request]  # (class, name, request)
 
 
-def _with_headers(req: Request, drop: tuple[str, ...] = (), add: tuple[tuple[str, str], ...] = ()
-                  ) -> Request:
+def _with_headers(
+    req: Request, drop: tuple[str, ...] = (), add: tuple[tuple[str, str], ...] = ()
+) -> Request:
     kept = tuple((k, v) for k, v in req.headers if k.lower() not in drop)
     return replace(req, headers=kept + add)
 
@@ -157,8 +168,10 @@ def path_variants(b: Baseline) -> Iterator[Variant]:
     yield v("nul-segment", p + "/%00")
     for param in b.uuid_params:
         for spelling in ("upper", "nohyphen", "braces", "urn", "encslash"):
-            yield v(f"uuid-{spelling}:{param}",
-                    p.replace("{" + param + "}", "{" + param + "|" + spelling + "}"))
+            yield v(
+                f"uuid-{spelling}:{param}",
+                p.replace("{" + param + "}", "{" + param + "|" + spelling + "}"),
+            )
         yield v(f"uuid-nul:{param}", p.replace("{" + param + "}", "%00"))
         yield v(f"uuid-not-uuid:{param}", p.replace("{" + param + "}", "not-a-uuid"))
     if "{room}" in p:
@@ -188,18 +201,22 @@ def query_variants(b: Baseline) -> Iterator[Variant]:
     base = baseline_request(b)
     q = list(b.query)
     for name in b.numeric_query:
-        value = dict(q)[name]
         for spelling, fn in NUMERIC_SPELLINGS:
             changed = tuple((k, fn(v) if k == name else v) for k, v in q)
             yield ("query", f"{spelling}:{name}", replace(base, target=_target(b.path, changed)))
     for k, v in q:
-        yield ("query", f"duplicate-key:{k}",
-               replace(base, target=_target(b.path, (*q, (k, v)))))
-        yield ("query", f"duplicate-key-differs:{k}",
-               replace(base, target=_target(b.path, (*q, (k, "2" if v.isdigit() else v + "x")))))
+        yield ("query", f"duplicate-key:{k}", replace(base, target=_target(b.path, (*q, (k, v)))))
+        yield (
+            "query",
+            f"duplicate-key-differs:{k}",
+            replace(base, target=_target(b.path, (*q, (k, "2" if v.isdigit() else v + "x")))),
+        )
     yield ("query", "unknown-key", replace(base, target=_target(b.path, (*q, ("zzz", "1")))))
-    yield ("query", "bare-key", replace(base, target=_target(b.path, q) + ("&" if q else "?")
-                                        + "flag"))
+    yield (
+        "query",
+        "bare-key",
+        replace(base, target=_target(b.path, tuple(q)) + ("&" if q else "?") + "flag"),
+    )
 
 
 def header_variants(b: Baseline) -> Iterator[Variant]:
@@ -210,111 +227,242 @@ def header_variants(b: Baseline) -> Iterator[Variant]:
     yield ("headers", "two-hosts", _with_headers(base, add=(("Host", "127.0.0.1:{port}"),)))
     yield ("headers", "foreign-host", replace(base, host="evil.example"))
     yield ("headers", "accept-html", _with_headers(base, ("accept",), (("Accept", "text/html"),)))
-    yield ("headers", "accept-xml", _with_headers(base, ("accept",),
-                                                  (("Accept", "application/xml"),)))
-    yield ("headers", "request-id-echo", _with_headers(base, add=(("X-Request-ID",
-                                                                    "abc-123.XYZ_9"),)))
-    yield ("headers", "request-id-bad", _with_headers(base, add=(("X-Request-ID",
-                                                                   "bad id\twith tab"),)))
-    yield ("headers", "cors-foreign-origin", _with_headers(base, ("origin",),
-                                                           (("Origin", "http://evil.example"),)))
-    yield ("headers", "cors-allowed-origin", _with_headers(base, ("origin",),
-                                                           (("Origin", "http://allowed.example"),)))
-    pre = Request("OPTIONS", base.target, (("Origin", "{cors_origin}"),
-                                           ("Access-Control-Request-Method", b.method)))
-    yield ("headers", "cors-preflight-allowed", replace(pre, headers=(
-        ("Origin", "http://allowed.example"), ("Access-Control-Request-Method", b.method),
-        ("Access-Control-Request-Headers", "authorization, content-type"))))
-    yield ("headers", "cors-preflight-refused", replace(pre, headers=(
-        ("Origin", "http://evil.example"), ("Access-Control-Request-Method", b.method))))
+    yield (
+        "headers",
+        "accept-xml",
+        _with_headers(base, ("accept",), (("Accept", "application/xml"),)),
+    )
+    yield (
+        "headers",
+        "request-id-echo",
+        _with_headers(base, add=(("X-Request-ID", "abc-123.XYZ_9"),)),
+    )
+    yield (
+        "headers",
+        "request-id-bad",
+        _with_headers(base, add=(("X-Request-ID", "bad id\twith tab"),)),
+    )
+    yield (
+        "headers",
+        "cors-foreign-origin",
+        _with_headers(base, ("origin",), (("Origin", "http://evil.example"),)),
+    )
+    yield (
+        "headers",
+        "cors-allowed-origin",
+        _with_headers(base, ("origin",), (("Origin", "http://allowed.example"),)),
+    )
+    pre = Request(
+        "OPTIONS",
+        base.target,
+        (("Origin", "{cors_origin}"), ("Access-Control-Request-Method", b.method)),
+    )
+    yield (
+        "headers",
+        "cors-preflight-allowed",
+        replace(
+            pre,
+            headers=(
+                ("Origin", "http://allowed.example"),
+                ("Access-Control-Request-Method", b.method),
+                ("Access-Control-Request-Headers", "authorization, content-type"),
+            ),
+        ),
+    )
+    yield (
+        "headers",
+        "cors-preflight-refused",
+        replace(
+            pre,
+            headers=(
+                ("Origin", "http://evil.example"),
+                ("Access-Control-Request-Method", b.method),
+            ),
+        ),
+    )
     yield ("headers", "options", Request("OPTIONS", base.target, base.headers))
-    yield ("headers", "options-bad-token", Request("OPTIONS", base.target,
-                                                   (("Authorization", "Bearer garbage"),)))
+    yield (
+        "headers",
+        "options-bad-token",
+        Request("OPTIONS", base.target, (("Authorization", "Bearer garbage"),)),
+    )
     if b.method == "GET":
         yield ("headers", "head", replace(base, method="HEAD"))
-    yield ("headers", "wrong-method", replace(base, method="PATCH" if b.method != "PATCH"
-                                              else "TRACE", body=b""))
+    yield (
+        "headers",
+        "wrong-method",
+        replace(base, method="PATCH" if b.method != "PATCH" else "TRACE", body=b""),
+    )
     if b.auth in ("bearer", "anon"):
-        yield ("headers", "two-authorization-same",
-               _with_headers(base, ("authorization",), (("Authorization", "Bearer {token}"),
-                                                        ("Authorization", "Bearer {token}"))))
-        yield ("headers", "two-authorization-two-users",
-               _with_headers(base, ("authorization",), (("Authorization", "Bearer {token}"),
-                                                        ("Authorization", "Bearer {token2}"))))
-        yield ("headers", "two-authorization-valid-garbage",
-               _with_headers(base, ("authorization",), (("Authorization", "Bearer {token}"),
-                                                        ("Authorization", "Bearer garbage"))))
-        yield ("headers", "bearer-garbage",
-               _with_headers(base, ("authorization",), (("Authorization", "Bearer garbage"),)))
-        yield ("headers", "bearer-expired",
-               _with_headers(base, ("authorization",), (("Authorization", "Bearer {expired}"),)))
+        yield (
+            "headers",
+            "two-authorization-same",
+            _with_headers(
+                base,
+                ("authorization",),
+                (("Authorization", "Bearer {token}"), ("Authorization", "Bearer {token}")),
+            ),
+        )
+        yield (
+            "headers",
+            "two-authorization-two-users",
+            _with_headers(
+                base,
+                ("authorization",),
+                (("Authorization", "Bearer {token}"), ("Authorization", "Bearer {token2}")),
+            ),
+        )
+        yield (
+            "headers",
+            "two-authorization-valid-garbage",
+            _with_headers(
+                base,
+                ("authorization",),
+                (("Authorization", "Bearer {token}"), ("Authorization", "Bearer garbage")),
+            ),
+        )
+        yield (
+            "headers",
+            "bearer-garbage",
+            _with_headers(base, ("authorization",), (("Authorization", "Bearer garbage"),)),
+        )
+        yield (
+            "headers",
+            "bearer-expired",
+            _with_headers(base, ("authorization",), (("Authorization", "Bearer {expired}"),)),
+        )
         for claim in ("exp-string", "exp-float", "exp-huge", "no-iat"):
-            yield ("headers", f"bearer-{claim}",
-                   _with_headers(base, ("authorization",),
-                                 (("Authorization", "Bearer {jwt_" + claim.replace("-", "_")
-                                   + "}"),)))
-        yield ("headers", "bearer-lowercase-scheme",
-               _with_headers(base, ("authorization",), (("Authorization", "bearer {token}"),)))
-        yield ("headers", "token-scheme",
-               _with_headers(base, ("authorization",), (("Authorization", "Token {token}"),)))
+            yield (
+                "headers",
+                f"bearer-{claim}",
+                _with_headers(
+                    base,
+                    ("authorization",),
+                    (("Authorization", "Bearer {jwt_" + claim.replace("-", "_") + "}"),),
+                ),
+            )
+        yield (
+            "headers",
+            "bearer-lowercase-scheme",
+            _with_headers(base, ("authorization",), (("Authorization", "bearer {token}"),)),
+        )
+        yield (
+            "headers",
+            "token-scheme",
+            _with_headers(base, ("authorization",), (("Authorization", "Token {token}"),)),
+        )
     if b.auth in ("session", "csrf-only", "fresh-session") and unsafe:
-        yield ("headers", "origin-foreign",
-               _with_headers(base, ("origin",), (("Origin", "http://evil.example"),)))
+        yield (
+            "headers",
+            "origin-foreign",
+            _with_headers(base, ("origin",), (("Origin", "http://evil.example"),)),
+        )
         yield ("headers", "origin-null", _with_headers(base, ("origin",), (("Origin", "null"),)))
         yield ("headers", "origin-missing", _with_headers(base, ("origin",)))
         yield ("headers", "csrf-header-missing", _with_headers(base, ("x-csrftoken",)))
-        yield ("headers", "csrf-header-wrong",
-               _with_headers(base, ("x-csrftoken",), (("X-CSRFToken", "x" * 32),)))
-        yield ("headers", "referer-foreign-no-origin",
-               _with_headers(base, ("origin",), (("Referer", "http://evil.example/x"),)))
+        yield (
+            "headers",
+            "csrf-header-wrong",
+            _with_headers(base, ("x-csrftoken",), (("X-CSRFToken", "x" * 32),)),
+        )
+        yield (
+            "headers",
+            "referer-foreign-no-origin",
+            _with_headers(base, ("origin",), (("Referer", "http://evil.example/x"),)),
+        )
     ctypes = [v for k, v in base.headers if k.lower() == "content-type"]
     if ctypes and ctypes[0] == "application/json":
-        for name, ct in (("charset-utf8", "application/json; charset=utf-8"),
-                         ("charset-upper", "application/json; charset=UTF-8"),
-                         ("charset-latin1", "application/json; charset=latin-1"),
-                         ("charset-bogus", "application/json; charset=bogus"),
-                         ("ct-upper", "APPLICATION/JSON"),
-                         ("ct-json-suffix", "application/merge-patch+json"),
-                         ("ct-text", "text/plain"),
-                         ("ct-missing", None)):
-            add = ((("Content-Type", ct),) if ct else ())
+        for name, ct in (
+            ("charset-utf8", "application/json; charset=utf-8"),
+            ("charset-upper", "application/json; charset=UTF-8"),
+            ("charset-latin1", "application/json; charset=latin-1"),
+            ("charset-bogus", "application/json; charset=bogus"),
+            ("ct-upper", "APPLICATION/JSON"),
+            ("ct-json-suffix", "application/merge-patch+json"),
+            ("ct-text", "text/plain"),
+            ("ct-missing", None),
+        ):
+            add = (("Content-Type", ct),) if ct else ()
             yield ("headers", name, _with_headers(base, ("content-type",), add))
-        yield ("headers", "two-content-types",
-               _with_headers(base, ("content-type",), (("Content-Type", "application/json"),
-                                                       ("Content-Type", "text/plain"))))
-        yield ("headers", "two-content-types-same",
-               _with_headers(base, ("content-type",), (("Content-Type", "application/json"),
-                                                       ("Content-Type", "application/json"))))
+        yield (
+            "headers",
+            "two-content-types",
+            _with_headers(
+                base,
+                ("content-type",),
+                (("Content-Type", "application/json"), ("Content-Type", "text/plain")),
+            ),
+        )
+        yield (
+            "headers",
+            "two-content-types-same",
+            _with_headers(
+                base,
+                ("content-type",),
+                (("Content-Type", "application/json"), ("Content-Type", "application/json")),
+            ),
+        )
 
 
 def cookie_variants(b: Baseline) -> Iterator[Variant]:
     base = baseline_request(b)
     if b.auth == "session":
-        yield ("cookies", "sessionid-twice-garbage-last",
-               _with_headers(base, ("cookie",), (("Cookie", "sessionid={sid}; sessionid=garbage;"
-                                                            " csrftoken={csrf}"),)))
-        yield ("cookies", "sessionid-twice-garbage-first",
-               _with_headers(base, ("cookie",), (("Cookie", "sessionid=garbage; sessionid={sid};"
-                                                            " csrftoken={csrf}"),)))
-        yield ("cookies", "two-cookie-headers",
-               _with_headers(base, ("cookie",), (("Cookie", "sessionid={sid}"),
-                                                 ("Cookie", "csrftoken={csrf}"))))
-        yield ("cookies", "sessionid-quoted",
-               _with_headers(base, ("cookie",), (("Cookie", 'sessionid="{sid}"; csrftoken={csrf}'),)))
-        yield ("cookies", "sessionid-unknown",
-               _with_headers(base, ("cookie",), (("Cookie", "sessionid=abcdefghijklmnopqrstuvwxyz012345;"
-                                                            " csrftoken={csrf}"),)))
+        yield (
+            "cookies",
+            "sessionid-twice-garbage-last",
+            _with_headers(
+                base,
+                ("cookie",),
+                (("Cookie", "sessionid={sid}; sessionid=garbage; csrftoken={csrf}"),),
+            ),
+        )
+        yield (
+            "cookies",
+            "sessionid-twice-garbage-first",
+            _with_headers(
+                base,
+                ("cookie",),
+                (("Cookie", "sessionid=garbage; sessionid={sid}; csrftoken={csrf}"),),
+            ),
+        )
+        yield (
+            "cookies",
+            "two-cookie-headers",
+            _with_headers(
+                base, ("cookie",), (("Cookie", "sessionid={sid}"), ("Cookie", "csrftoken={csrf}"))
+            ),
+        )
+        yield (
+            "cookies",
+            "sessionid-quoted",
+            _with_headers(base, ("cookie",), (("Cookie", 'sessionid="{sid}"; csrftoken={csrf}'),)),
+        )
+        yield (
+            "cookies",
+            "sessionid-unknown",
+            _with_headers(
+                base,
+                ("cookie",),
+                (("Cookie", "sessionid=abcdefghijklmnopqrstuvwxyz012345; csrftoken={csrf}"),),
+            ),
+        )
     if b.auth == "csrf-only":
         chosen = "fixationfixationfixationfixation"
-        login = _with_headers(base, ("cookie",), (("Cookie", f"csrftoken={{fresh_csrf}}; sessionid={chosen}"),))
+        login = _with_headers(
+            base, ("cookie",), (("Cookie", f"csrftoken={{fresh_csrf}}; sessionid={chosen}"),)
+        )
         follow = Request("GET", "/auth/whoami", (("Cookie", f"sessionid={chosen}"),))
         yield ("cookies", "client-chosen-sessionid", replace(login, then=follow))
     if b.operation[1] == "/api/v1/preferences" and b.method == "GET":
-        for name, cookie in (("percent-encoded", "theme=%64ark"), ("quoted", 'theme="dark"'),
-                             ("duplicate", "theme=dark; theme=light"),
-                             ("duplicate-invalid-first", "theme=bogus; theme=dark"),
-                             ("empty", "theme="), ("upper", "theme=DARK"),
-                             ("trailing-space", "theme=dark%20")):
+        for name, cookie in (
+            ("percent-encoded", "theme=%64ark"),
+            ("quoted", 'theme="dark"'),
+            ("duplicate", "theme=dark; theme=light"),
+            ("duplicate-invalid-first", "theme=bogus; theme=dark"),
+            ("empty", "theme="),
+            ("upper", "theme=DARK"),
+            ("trailing-space", "theme=dark%20"),
+        ):
             yield ("cookies", name, _with_headers(base, ("cookie",), (("Cookie", cookie),)))
 
 
@@ -341,15 +489,24 @@ def body_variants(b: Baseline) -> Iterator[Variant]:
     yield v("array", b"[]")
     yield v("null", b"null")
     yield v("deep-nesting", b"[" * 100_000 + b"]" * 100_000)
-    yield v("deep-nesting-in-field", json.dumps({**body, "extra": 0}).encode()
-            .replace(b"0}", b"[" * 5000 + b"]" * 5000 + b"}"))
+    yield v(
+        "deep-nesting-in-field",
+        json.dumps({**body, "extra": 0}).encode().replace(b"0}", b"[" * 5000 + b"]" * 5000 + b"}"),
+    )
     yield v("extra-field", json.dumps({**body, "zzz_extra": 1, "id": "x"}).encode())
-    yield v("duplicate-key", json.dumps(body).encode()[:-1] + b', "' +
-            next(iter(body)).encode() + b'": "dup"}')
+    yield v(
+        "duplicate-key",
+        json.dumps(body).encode()[:-1] + b', "' + next(iter(body)).encode() + b'": "dup"}',
+    )
     yield v("nan", json.dumps({**body, next(iter(body)): float("nan")}).encode())
     for key in body:
-        for name, value in (("int", 12345), ("list", ["a"]), ("null", None), ("bool", True),
-                            ("object", {"a": 1})):
+        for name, value in (
+            ("int", 12345),
+            ("list", ["a"]),
+            ("null", None),
+            ("bool", True),
+            ("object", {"a": 1}),
+        ):
             yield v(f"wrong-type-{name}:{key}", json.dumps({**body, key: value}).encode())
         yield v(f"missing:{key}", json.dumps({k: x for k, x in body.items() if k != key}).encode())
     for key in _strings(body):
@@ -357,8 +514,12 @@ def body_variants(b: Baseline) -> Iterator[Variant]:
         yield v(f"trailing-newline:{key}", json.dumps({**body, key: val + "\n"}).encode())
         yield v(f"trailing-space:{key}", json.dumps({**body, key: val + " "}).encode())
         yield v(f"leading-space:{key}", json.dumps({**body, key: " " + val}).encode())
-        yield v(f"lone-surrogate:{key}", json.dumps({**body, key: val}).encode()
-                .replace(json.dumps(val).encode(), b'"\\ud800' + val.encode() + b'"', 1))
+        yield v(
+            f"lone-surrogate:{key}",
+            json.dumps({**body, key: val})
+            .encode()
+            .replace(json.dumps(val).encode(), b'"\\ud800' + val.encode() + b'"', 1),
+        )
         yield v(f"nul-char:{key}", json.dumps({**body, key: val + "\u0000"}).encode())
         yield v(f"huge-string:{key}", json.dumps({**body, key: "x" * 100_000}).encode())
     yield v("every-field-invalid", json.dumps({k: [1] for k in body}).encode())
@@ -374,21 +535,45 @@ def framing_variants(b: Baseline) -> Iterator[Variant]:
     from harness.rawhttp import chunked
 
     te = (("Transfer-Encoding", "chunked"),)
-    yield ("framing", "chunked", replace(_with_headers(base, add=te), body=chunked(base.body),
-                                         content_length=False))
+    yield (
+        "framing",
+        "chunked",
+        replace(_with_headers(base, add=te), body=chunked(base.body), content_length=False),
+    )
     big = base.body + b" " * (7 * 1024 * 1024)
-    yield ("framing", "chunked-over-limit",
-           replace(_with_headers(base, add=te), body=chunked(big, 65536), content_length=False,
-                   timeout=20))
-    yield ("framing", "cl-and-te",
-           replace(_with_headers(base, add=(("Content-Length", str(len(base.body))), *te)),
-                   body=chunked(base.body), content_length=False))
-    yield ("framing", "short-content-length",
-           replace(_with_headers(base, add=(("Content-Length", str(len(base.body) + 10)),)),
-                   content_length=False, timeout=3.0))
-    yield ("framing", "truncating-content-length",
-           replace(_with_headers(base, add=(("Content-Length", str(len(base.body) - 3)),)),
-                   content_length=False))
+    yield (
+        "framing",
+        "chunked-over-limit",
+        replace(
+            _with_headers(base, add=te), body=chunked(big, 65536), content_length=False, timeout=20
+        ),
+    )
+    yield (
+        "framing",
+        "cl-and-te",
+        replace(
+            _with_headers(base, add=(("Content-Length", str(len(base.body))), *te)),
+            body=chunked(base.body),
+            content_length=False,
+        ),
+    )
+    yield (
+        "framing",
+        "short-content-length",
+        replace(
+            _with_headers(base, add=(("Content-Length", str(len(base.body) + 10)),)),
+            content_length=False,
+            timeout=3.0,
+        ),
+    )
+    yield (
+        "framing",
+        "truncating-content-length",
+        replace(
+            _with_headers(base, add=(("Content-Length", str(len(base.body) - 3)),)),
+            content_length=False,
+        ),
+    )
     yield ("framing", "expect-continue", _with_headers(base, add=(("Expect", "100-continue"),)))
 
 
@@ -401,24 +586,41 @@ def multipart_variants(b: Baseline) -> Iterator[Variant]:
         return ("multipart", name, replace(base, body=_multipart(fields)))
 
     txt = b"text/plain"
-    yield v("filename-star", [(b"name=\"files\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt", txt, b"x")])
-    yield v("filename-and-star", [(b"name=\"files\"; filename=\"plain.txt\"; "
-                                   b"filename*=UTF-8''r%C3%A9sum%C3%A9.txt", txt, b"x")])
+    yield v(
+        "filename-star", [(b"name=\"files\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt", txt, b"x")]
+    )
+    yield v(
+        "filename-and-star",
+        [
+            (
+                b'name="files"; filename="plain.txt"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.txt',
+                txt,
+                b"x",
+            )
+        ],
+    )
     yield v("no-filename", [(b'name="files"', txt, b"x")])
     yield v("empty-filename", [(b'name="files"; filename=""', txt, b"x")])
     yield v("no-content-type", [(b'name="files"; filename="a.txt"', None, b"x")])
-    yield v("more-files-than-limit",
-            [_file_part(f"f{i}.txt", "text/plain", b"x") for i in range(MAX_FILES + 1)])
+    yield v(
+        "more-files-than-limit",
+        [_file_part(f"f{i}.txt", "text/plain", b"x") for i in range(MAX_FILES + 1)],
+    )
     yield v("long-name", [_file_part("n" * 300 + ".txt", "text/plain", b"x")])
     yield v("path-name", [_file_part("../../etc/passwd", "text/plain", b"x")])
-    yield v("non-utf8-text-part", [_file_part("a.txt", "text/plain", b"x"),
-                                   (b'name="note"', None, b"\xff\xfe\xfd")])
+    yield v(
+        "non-utf8-text-part",
+        [_file_part("a.txt", "text/plain", b"x"), (b'name="note"', None, b"\xff\xfe\xfd")],
+    )
     yield v("non-utf8-files-part", [(b'name="files"', None, b"\xff\xfe\xfd")])
     yield v("non-utf8-filename", [(b'name="files"; filename="\xe9t\xe9.txt"', txt, b"x")])
     yield v("wrong-field-name", [(b'name="other"; filename="a.txt"', txt, b"x")])
     yield v("no-parts", [])
-    yield ("multipart", "no-boundary",
-           _with_headers(base, ("content-type",), (("Content-Type", "multipart/form-data"),)))
+    yield (
+        "multipart",
+        "no-boundary",
+        _with_headers(base, ("content-type",), (("Content-Type", "multipart/form-data"),)),
+    )
 
 
 CLASSES: dict[str, tuple[Callable[[Baseline], Iterator[Variant]], str]] = {

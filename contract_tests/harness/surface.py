@@ -1,4 +1,4 @@
-"""The whole surface of the contract as baseline requests (CONTRACT.md "Whole-surface differential").
+"""The whole surface of the contract as baseline requests (CONTRACT.md "Whole-surface differ.").
 
 :data:`CATALOGUE` holds one :class:`Baseline` per operation of ``openapi.yaml`` and auth kind
 that applies (anonymous, session + CSRF, bearer), plus the HTML pages, static files, the docs
@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from harness.accounts import PASSWORD, mint_token, set_cookies, unique
+from harness.accounts import PASSWORD, mint_token, set_cookies
 
 #: (method, OpenAPI path) of an operation; pages/static/docs/ws use their own paths
 Operation = tuple[str, str]
@@ -80,72 +80,179 @@ def _ops() -> list[Baseline]:
             out.append(Baseline(op, path, auth=auth, **kw))
 
     add(("GET", "/health"), "/health", "none", concept="route-handlers")
-    add(("POST", "/api/v1/users"), "/api/v1/users", "none", concept="json-body",
-        json_body={"username": "{newname}", "email": "{newname}@example.com",
-                   "password": PASSWORD}, fresh=("newname",))
+    add(
+        ("POST", "/api/v1/users"),
+        "/api/v1/users",
+        "none",
+        concept="json-body",
+        json_body={"username": "{newname}", "email": "{newname}@example.com", "password": PASSWORD},
+        fresh=("newname",),
+    )
     add(("GET", "/api/v1/users/me"), "/api/v1/users/me", concept="route-handlers")
     add(("GET", "/api/v1/users/me/emails"), "/api/v1/users/me/emails", concept="route-handlers")
-    add(("GET", "/api/v1/users/{user_id}"), "/api/v1/users/{user_id}", concept="path-params",
-        uuid_params=("user_id",))
-    add(("DELETE", "/api/v1/users/{user_id}"), "/api/v1/users/{fresh_user}",
-        concept="path-params", uuid_params=("fresh_user",), fresh=("fresh_user",))
-    add(("POST", "/api/v1/auth/token"), "/api/v1/auth/token", "none", concept="authentication",
-        json_body={"username": "{username}", "password": PASSWORD})
-    add(("GET", "/api/v1/preferences"), "/api/v1/preferences", "none",
-        concept="header-cookie-params", headers=(("Cookie", "theme=dark"),))
-    add(("PUT", "/api/v1/preferences"), "/api/v1/preferences", "none",
-        concept="header-cookie-params", json_body={"theme": "dark"})
-    add(("GET", "/auth/login"), "/auth/login", "none", concept="sessions", page=True,
-        body="none")
-    out.append(Baseline(("POST", "/auth/login"), "/auth/login", auth="csrf-only",
-                        form=(("username", "{username}"), ("password", PASSWORD)),
-                        concept="sessions", fresh=("csrf_pair",)))
+    add(
+        ("GET", "/api/v1/users/{user_id}"),
+        "/api/v1/users/{user_id}",
+        concept="path-params",
+        uuid_params=("user_id",),
+    )
+    add(
+        ("DELETE", "/api/v1/users/{user_id}"),
+        "/api/v1/users/{fresh_user}",
+        concept="path-params",
+        uuid_params=("fresh_user",),
+        fresh=("fresh_user",),
+    )
+    add(
+        ("POST", "/api/v1/auth/token"),
+        "/api/v1/auth/token",
+        "none",
+        concept="authentication",
+        json_body={"username": "{username}", "password": PASSWORD},
+    )
+    add(
+        ("GET", "/api/v1/preferences"),
+        "/api/v1/preferences",
+        "none",
+        concept="header-cookie-params",
+        headers=(("Cookie", "theme=dark"),),
+    )
+    add(
+        ("PUT", "/api/v1/preferences"),
+        "/api/v1/preferences",
+        "none",
+        concept="header-cookie-params",
+        json_body={"theme": "dark"},
+    )
+    add(("GET", "/auth/login"), "/auth/login", "none", concept="sessions", page=True, body="none")
+    out.append(
+        Baseline(
+            ("POST", "/auth/login"),
+            "/auth/login",
+            auth="csrf-only",
+            form=(("username", "{username}"), ("password", PASSWORD)),
+            concept="sessions",
+            fresh=("csrf_pair",),
+        )
+    )
     for auth in ("anon", "bearer", "session"):
-        out.append(Baseline(("GET", "/auth/whoami"), "/auth/whoami", auth=auth,
-                            concept="sessions"))
-    out.append(Baseline(("POST", "/auth/logout"), "/auth/logout", auth="fresh-session",
-                        concept="sessions", fresh=("fresh_session",)))
-    add(("GET", "/api/v1/items"), "/api/v1/items", concept="query-params",
-        query=(("limit", "5"), ("offset", "0"), ("q", "lamp"), ("min_price", "1"),
-               ("ordering", "-price")),
-        numeric_query=("limit", "offset", "min_price"), reader=True)
+        out.append(Baseline(("GET", "/auth/whoami"), "/auth/whoami", auth=auth, concept="sessions"))
+    out.append(
+        Baseline(
+            ("POST", "/auth/logout"),
+            "/auth/logout",
+            auth="fresh-session",
+            concept="sessions",
+            fresh=("fresh_session",),
+        )
+    )
+    add(
+        ("GET", "/api/v1/items"),
+        "/api/v1/items",
+        concept="query-params",
+        query=(
+            ("limit", "5"),
+            ("offset", "0"),
+            ("q", "lamp"),
+            ("min_price", "1"),
+            ("ordering", "-price"),
+        ),
+        numeric_query=("limit", "offset", "min_price"),
+        reader=True,
+    )
     add(("POST", "/api/v1/items"), "/api/v1/items", concept="json-body", json_body=item_body)
-    add(("GET", "/api/v1/items/export"), "/api/v1/items/export", concept="streaming",
-        reader=True)
-    add(("GET", "/api/v1/items/blocking"), "/api/v1/items/blocking", concept="query-params",
-        query=(("ms", "1"),), numeric_query=("ms",))
-    add(("GET", "/api/v1/items/{item_id}"), "/api/v1/items/{item}", concept="path-params",
-        uuid_params=("item",))
-    add(("PUT", "/api/v1/items/{item_id}"), "/api/v1/items/{fresh_item}", concept="json-body",
-        uuid_params=("fresh_item",), json_body=item_body, fresh=("fresh_item",))
-    add(("PATCH", "/api/v1/items/{item_id}"), "/api/v1/items/{fresh_item}",
-        concept="json-body", uuid_params=("fresh_item",), json_body={"price": "13.00"},
-        fresh=("fresh_item",))
-    add(("DELETE", "/api/v1/items/{item_id}"), "/api/v1/items/{fresh_item}",
-        concept="path-params", uuid_params=("fresh_item",), fresh=("fresh_item",))
-    add(("POST", "/api/v1/items/{item_id}/attachments"),
-        "/api/v1/items/{fresh_item}/attachments", concept="file-uploads",
-        uuid_params=("fresh_item",), fresh=("fresh_item",),
-        files=(("notes.txt", "text/plain", b"hello attachments\n"),))
-    add(("GET", "/api/v1/items/{item_id}/attachments"), "/api/v1/items/{item}/attachments",
-        concept="file-uploads", uuid_params=("item",))
-    add(("GET", "/api/v1/items/{item_id}/attachments/{attachment_id}"),
-        "/api/v1/items/{item}/attachments/{attachment}", concept="file-uploads",
-        uuid_params=("item", "attachment"), body="bytes")
-    add(("GET", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="websockets",
-        query=(("limit", "5"), ("offset", "0")), numeric_query=("limit", "offset"),
-        body="shape")
-    add(("POST", "/api/v1/chat/rooms"), "/api/v1/chat/rooms", concept="websockets",
-        json_body={"name": "{newroom}"}, fresh=("newroom",))
-    add(("GET", "/api/v1/chat/rooms/{room}/messages"), "/api/v1/chat/rooms/{room}/messages",
-        concept="websockets", query=(("limit", "5"),), numeric_query=("limit",))
+    add(("GET", "/api/v1/items/export"), "/api/v1/items/export", concept="streaming", reader=True)
+    add(
+        ("GET", "/api/v1/items/blocking"),
+        "/api/v1/items/blocking",
+        concept="query-params",
+        query=(("ms", "1"),),
+        numeric_query=("ms",),
+    )
+    add(
+        ("GET", "/api/v1/items/{item_id}"),
+        "/api/v1/items/{item}",
+        concept="path-params",
+        uuid_params=("item",),
+    )
+    add(
+        ("PUT", "/api/v1/items/{item_id}"),
+        "/api/v1/items/{fresh_item}",
+        concept="json-body",
+        uuid_params=("fresh_item",),
+        json_body=item_body,
+        fresh=("fresh_item",),
+    )
+    add(
+        ("PATCH", "/api/v1/items/{item_id}"),
+        "/api/v1/items/{fresh_item}",
+        concept="json-body",
+        uuid_params=("fresh_item",),
+        json_body={"price": "13.00"},
+        fresh=("fresh_item",),
+    )
+    add(
+        ("DELETE", "/api/v1/items/{item_id}"),
+        "/api/v1/items/{fresh_item}",
+        concept="path-params",
+        uuid_params=("fresh_item",),
+        fresh=("fresh_item",),
+    )
+    add(
+        ("POST", "/api/v1/items/{item_id}/attachments"),
+        "/api/v1/items/{fresh_item}/attachments",
+        concept="file-uploads",
+        uuid_params=("fresh_item",),
+        fresh=("fresh_item",),
+        files=(("notes.txt", "text/plain", b"hello attachments\n"),),
+    )
+    add(
+        ("GET", "/api/v1/items/{item_id}/attachments"),
+        "/api/v1/items/{item}/attachments",
+        concept="file-uploads",
+        uuid_params=("item",),
+    )
+    add(
+        ("GET", "/api/v1/items/{item_id}/attachments/{attachment_id}"),
+        "/api/v1/items/{item}/attachments/{attachment}",
+        concept="file-uploads",
+        uuid_params=("item", "attachment"),
+        body="bytes",
+    )
+    add(
+        ("GET", "/api/v1/chat/rooms"),
+        "/api/v1/chat/rooms",
+        concept="websockets",
+        query=(("limit", "5"), ("offset", "0")),
+        numeric_query=("limit", "offset"),
+        body="shape",
+    )
+    add(
+        ("POST", "/api/v1/chat/rooms"),
+        "/api/v1/chat/rooms",
+        concept="websockets",
+        json_body={"name": "{newroom}"},
+        fresh=("newroom",),
+    )
+    add(
+        ("GET", "/api/v1/chat/rooms/{room}/messages"),
+        "/api/v1/chat/rooms/{room}/messages",
+        concept="websockets",
+        query=(("limit", "5"),),
+        numeric_query=("limit",),
+    )
     add(("POST", "/api/v1/chat/tickets"), "/api/v1/chat/tickets", concept="websockets")
     # pages, static files, docs (not in openapi.yaml)
-    for path in ("/items", "/items/new", "/items/{item}/edit", "/items/{item}/page",
-                 "/chat"):
-        add(("GET", path.replace("{item}", "{item_id}")), path, concept="templates",
-            page=True, body="none", uuid_params=("item",) if "{item}" in path else (),
-            query=(("room", "{room}"),) if path == "/chat" else ())
+    for path in ("/items", "/items/new", "/items/{item}/edit", "/items/{item}/page", "/chat"):
+        add(
+            ("GET", path.replace("{item}", "{item_id}")),
+            path,
+            concept="templates",
+            page=True,
+            body="none",
+            uuid_params=("item",) if "{item}" in path else (),
+            query=(("room", "{room}"),) if path == "/chat" else (),
+        )
     for path in ("/static/items.css", "/static/items.js"):
         add(("GET", path), path, "none", concept="static-files", body="bytes")
     for path in ("/api/schema/openapi.json", "/api/schema/swagger", "/api/schema/redoc"):
@@ -161,8 +268,7 @@ EXTRA_PREFIXES = ("/items", "/chat", "/static/", "/api/schema")
 def openapi_operations(catalogue: tuple[Baseline, ...] = CATALOGUE) -> set[Operation]:
     """The (method, path) of the catalogue that belong to openapi.yaml."""
     return {
-        b.operation for b in catalogue
-        if b.operation[1].startswith(("/api/v1", "/auth", "/health"))
+        b.operation for b in catalogue if b.operation[1].startswith(("/api/v1", "/auth", "/health"))
     }
 
 
@@ -219,18 +325,23 @@ def _login(http: httpx.Client, username: str) -> tuple[str, str]:
     resp = http.post(
         "/auth/login",
         data={"username": username, "password": PASSWORD},
-        headers={"X-CSRFToken": csrf, "Cookie": f"csrftoken={csrf}",
-                 "Origin": str(http.base_url).rstrip("/")},
+        headers={
+            "X-CSRFToken": csrf,
+            "Cookie": f"csrftoken={csrf}",
+            "Origin": str(http.base_url).rstrip("/"),
+        },
     )
     assert resp.status_code == 200, f"login: {resp.status_code} {resp.text[:300]}"
     cookies = set_cookies(resp)
-    return cookies["sessionid"].value, cookies.get("csrftoken", None).value if "csrftoken" in cookies else csrf
+    token = cookies["csrftoken"].value if "csrftoken" in cookies else csrf
+    return cookies["sessionid"].value, token
 
 
 def _register(http: httpx.Client, username: str) -> str:
-    resp = http.post("/api/v1/users", json={"username": username,
-                                            "email": f"{username}@example.com",
-                                            "password": PASSWORD})
+    resp = http.post(
+        "/api/v1/users",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+    )
     assert resp.status_code == 201, f"register: {resp.status_code} {resp.text[:300]}"
     return str(resp.json()["id"])
 
@@ -250,27 +361,36 @@ def prepare(base_url: str, names: dict[str, str]) -> SideState:
         sid2, csrf2 = _login(http, names["username2"])
         state.values["sid2"], state.values["csrf2"] = sid2, csrf2
         reader = {"Authorization": f"Bearer {state.values['token2']}"}
-        for name, price in (("lamp one", "5.00"), ("lamp two", "12.50"), ("desk", "12.50"),
-                            ("chair", "0.99")):
-            made = http.post("/api/v1/items", json={"name": name, "price": price},
-                             headers=reader)
+        for name, price in (
+            ("lamp one", "5.00"),
+            ("lamp two", "12.50"),
+            ("desk", "12.50"),
+            ("chair", "0.99"),
+        ):
+            made = http.post("/api/v1/items", json={"name": name, "price": price}, headers=reader)
             assert made.status_code == 201, made.text
             state.alias(f"reader_item_{len(state.values)}", str(made.json()["id"]))
         auth = {"Authorization": f"Bearer {state.values['token']}"}
-        item = http.post("/api/v1/items", json={"name": "Desk lamp", "description": "",
-                                                 "price": "12.50"}, headers=auth)
+        item = http.post(
+            "/api/v1/items",
+            json={"name": "Desk lamp", "description": "", "price": "12.50"},
+            headers=auth,
+        )
         assert item.status_code == 201, item.text
         state.alias("item", str(item.json()["id"]))
-        att = http.post(f"/api/v1/items/{state.values['item']}/attachments",
-                        files=[("files", ("a.txt", b"attachment body\n", "text/plain"))],
-                        headers=auth)
+        att = http.post(
+            f"/api/v1/items/{state.values['item']}/attachments",
+            files=[("files", ("a.txt", b"attachment body\n", "text/plain"))],
+            headers=auth,
+        )
         assert att.status_code == 201, att.text
         state.alias("attachment", str(att.json()["items"][0]["id"]))
         room = http.post("/api/v1/chat/rooms", json={"name": names["room"]}, headers=auth)
         assert room.status_code == 201, room.text
         state.values["room"] = names["room"]
-        ws_room = http.post("/api/v1/chat/rooms", json={"name": names["room"] + "-ws"},
-                            headers=auth)
+        ws_room = http.post(
+            "/api/v1/chat/rooms", json={"name": names["room"] + "-ws"}, headers=auth
+        )
         assert ws_room.status_code == 201, ws_room.text
         state.values["ws_room"] = names["room"] + "-ws"
     return state
@@ -293,8 +413,9 @@ def fresh(state: SideState, kind: str, seq: int) -> None:
         elif kind == "fresh_user":
             state.alias("fresh_user", _register(http, f"{state.values['username']}-f{seq}"))
         elif kind == "fresh_item":
-            resp = http.post("/api/v1/items", json={"name": "Doomed", "price": "1.00"},
-                             headers=auth)
+            resp = http.post(
+                "/api/v1/items", json={"name": "Doomed", "price": "1.00"}, headers=auth
+            )
             state.alias("fresh_item", str(resp.json()["id"]))
         elif kind == "fresh_session":
             sid, csrf = _login(http, state.values["username"])
@@ -307,8 +428,9 @@ def fresh(state: SideState, kind: str, seq: int) -> None:
 
 def ticket(state: SideState) -> str:
     with httpx.Client(base_url=state.base_url, timeout=20) as http:
-        resp = http.post("/api/v1/chat/tickets",
-                         headers={"Authorization": f"Bearer {state.values['token']}"})
+        resp = http.post(
+            "/api/v1/chat/tickets", headers={"Authorization": f"Bearer {state.values['token']}"}
+        )
         assert resp.status_code == 201, resp.text
         return str(resp.json()["ticket"])
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 from websockets.sync.server import ServerConnection, serve
 
@@ -43,18 +43,25 @@ def _problem(status: int, title: str) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     fault = ""
-    sessions: dict[str, str] = {}
-    items: list[dict[str, Any]] = []
+    sessions: ClassVar[dict[str, str]] = {}
+    items: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, format: str, *args: object) -> None:
         return
 
-    def _send(self, status: int, body: bytes = b"", ctype: str = "application/problem+json",
-              headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        ctype: str = "application/problem+json",
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.send_response(status)
         if body:
-            self.send_header("Content-Type", "text/html" if (
-                self.fault == "html-error" and status == 404) else ctype)
+            self.send_header(
+                "Content-Type",
+                "text/html" if (self.fault == "html-error" and status == 404) else ctype,
+            )
         self.send_header("Content-Length", str(len(body)))
         cache = "private, max-age=0" if self.fault == "cache-control" else "no-store"
         self.send_header("Cache-Control", cache)
@@ -105,8 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self._path()
         if path == "/api/v1/items":
             if self._user() is None:
-                self._send(401, _problem(401, "Unauthorized"), headers=(
-                    ("WWW-Authenticate", "Bearer"),))
+                self._send(
+                    401, _problem(401, "Unauthorized"), headers=(("WWW-Authenticate", "Bearer"),)
+                )
                 return
             self._send(200, json.dumps({"items": self.items}).encode(), "application/json")
         elif path == "/auth/whoami":
@@ -136,20 +144,26 @@ class _Handler(BaseHTTPRequestHandler):
             chosen = cookies.get("sessionid")
             sid = chosen if self.fault == "session-fixation" and chosen else secrets.token_hex(16)
             self.sessions[sid] = "alice"
-            self._send(200, b'{"username": "alice"}', "application/json", (
-                ("Set-Cookie", f"sessionid={sid}; Path=/; HttpOnly; SameSite=Lax"),))
+            self._send(
+                200,
+                b'{"username": "alice"}',
+                "application/json",
+                (("Set-Cookie", f"sessionid={sid}; Path=/; HttpOnly; SameSite=Lax"),),
+            )
         elif path == "/api/v1/items":
             session = self.headers.get("Authorization") is None
             if self._user() is None:
-                self._send(401, _problem(401, "Unauthorized"), headers=(
-                    ("WWW-Authenticate", "Bearer"),))
+                self._send(
+                    401, _problem(401, "Unauthorized"), headers=(("WWW-Authenticate", "Bearer"),)
+                )
                 return
             if session:
                 origin = self.headers.get("Origin")
                 host = self.headers.get("Host")
                 if self.headers.get("X-CSRFToken") != cookies.get("csrftoken") or (
                     self.fault != "no-origin-check"
-                    and origin is not None and origin != f"http://{host}"
+                    and origin is not None
+                    and origin != f"http://{host}"
                 ):
                     self._send(403, _problem(403, "Forbidden"))
                     return
@@ -167,7 +181,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(201, json.dumps({"name": data["name"]}).encode(), "application/json")
         else:
             self._send(404, _problem(404, "Not Found"))
-
 
     def _not_allowed(self) -> None:
         self._body()
@@ -228,7 +241,9 @@ def start(fault: str = "") -> Iterator[MockServer]:
     ws_thread.start()
     try:
         port = httpd.server_address[1]
-        yield MockServer(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{wsd.socket.getsockname()[1]}")
+        yield MockServer(
+            f"http://127.0.0.1:{port}", f"http://127.0.0.1:{wsd.socket.getsockname()[1]}"
+        )
     finally:
         httpd.shutdown()
         httpd.server_close()

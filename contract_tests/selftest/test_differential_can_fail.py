@@ -12,22 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
 
-from harness import differential, surface
+from harness import differential, mutator, surface
 from selftest import differential_pair as pair
 
 ITEMS = ("GET", "/api/v1/items")
 CATALOGUE = (
     surface.Baseline(ITEMS, "/api/v1/items", auth="bearer", concept="path-params"),
-    surface.Baseline(("POST", "/api/v1/items"), "/api/v1/items", auth="bearer",
-                     json_body={"name": "lamp"}),
-    surface.Baseline(("POST", "/api/v1/items"), "/api/v1/items", auth="session",
-                     json_body={"name": "lamp"}),
-    surface.Baseline(("POST", "/auth/login"), "/auth/login", auth="csrf-only",
-                     form=(("username", "alice"), ("password", "pw")), body="json"),
+    surface.Baseline(
+        ("POST", "/api/v1/items"), "/api/v1/items", auth="bearer", json_body={"name": "lamp"}
+    ),
+    surface.Baseline(
+        ("POST", "/api/v1/items"), "/api/v1/items", auth="session", json_body={"name": "lamp"}
+    ),
+    surface.Baseline(
+        ("POST", "/auth/login"),
+        "/auth/login",
+        auth="csrf-only",
+        form=(("username", "alice"), ("password", "pw")),
+        body="json",
+    ),
     surface.Baseline(("GET", "/auth/whoami"), "/auth/whoami", auth="session"),
 )
 #: fault -> (classes to run, the finding kind it must produce)
@@ -54,13 +60,19 @@ class _Server:
 
 def _side(name: str, mock: pair.MockServer) -> differential.SurfaceSide:
     state = surface.SideState(base_url=mock.base_url, host=mock.base_url.split("//")[1])
-    state.values.update(token=pair.TOKEN, token2="other", csrf=pair.CSRF, fresh_csrf=pair.CSRF,
-                        username="alice")
+    state.values.update(
+        token=pair.TOKEN, token2="other", csrf=pair.CSRF, fresh_csrf=pair.CSRF, username="alice"
+    )
     # a session of alice on this server (the login answer's id)
     side = differential.SurfaceSide(name, _Server(mock), state)
-    resp = side.send(differential.mutator.Request(
-        "POST", "/auth/login",
-        (("Cookie", f"csrftoken={pair.CSRF}"), ("X-CSRFToken", pair.CSRF)), b"x=1"))
+    resp = side.send(
+        mutator.Request(
+            "POST",
+            "/auth/login",
+            (("Cookie", f"csrftoken={pair.CSRF}"), ("X-CSRFToken", pair.CSRF)),
+            b"x=1",
+        )
+    )
     assert not isinstance(resp, str)
     state.values["sid"] = (resp.header("set-cookie") or "").split(";")[0].split("=", 1)[1]
     return side
@@ -93,13 +105,14 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_correct_pair_passes() -> None:
     classes = ("baseline", "path", "headers", "cookies", "body", "framing", "websockets")
     found = _findings("", classes)
-    assert not found, "\n".join(f"{f.cls} {f.operation} {f.variant}: {f.kind} {f.detail}"
-                                for f in found[:20])
+    assert not found, "\n".join(
+        f"{f.cls} {f.operation} {f.variant}: {f.kind} {f.detail}" for f in found[:20]
+    )
 
 
 @pytest.mark.parametrize("fault", pair.FAULTS)
 def test_each_wrong_server_fails_the_check(fault: str) -> None:
     classes, kind = EXPECTED[fault]
     found = _findings(fault, classes)
-    kinds: dict[str, Any] = {f.kind for f in found}
+    kinds = {f.kind for f in found}
     assert kind in kinds, f"{fault}: expected a {kind} finding, got {sorted(kinds)}"

@@ -87,8 +87,7 @@ def test_mutator_is_deterministic() -> None:
 
 @pytest.fixture(scope="module")
 def surface_run(servers: dict[str, LiveServer]) -> Iterator[differential.SurfaceRun]:
-    run = differential.SurfaceRun(differential.prepare_sides(servers),
-                                  differential.surface_seed())
+    run = differential.SurfaceRun(differential.prepare_sides(servers), differential.surface_seed())
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(f"# Whole-surface differential (seed {run.seed})\n\n", encoding="utf-8")
     try:
@@ -108,8 +107,10 @@ def _check(run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture
         run.run_class(cls)
     mine = run.findings[before:]
     with capsys.disabled():
-        print(f"\n[parity] surface {cls}: {run.pairs - pairs} request pairs, "
-              f"{len(mine)} findings, {time.monotonic() - started:.1f}s, seed {run.seed}")
+        print(
+            f"\n[parity] surface {cls}: {run.pairs - pairs} request pairs, "
+            f"{len(mine)} findings, {time.monotonic() - started:.1f}s, seed {run.seed}"
+        )
     if not mine:
         return
     sub = differential.SurfaceRun.__new__(differential.SurfaceRun)
@@ -117,8 +118,7 @@ def _check(run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture
     text = differential.SurfaceRun.report(sub)
     with REPORT.open("a", encoding="utf-8") as fh:
         fh.write(f"## {cls}\n\n{text}\n")
-    kinds = sorted({f"{f.kind}: {re.sub(r'[0-9a-f-]{36}', '<id>', f.detail)[:160]}"
-                    for f in mine})
+    kinds = sorted({f"{f.kind}: {re.sub(r'[0-9a-f-]{36}', '<id>', f.detail)[:160]}" for f in mine})
     summary = "\n".join(kinds[:40])
     pytest.fail(
         f"{len(mine)} findings in class {cls} (seed {run.seed}; full report with repros in "
@@ -129,8 +129,10 @@ def _check(run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize(
     "cls",
-    [pytest.param(c, marks=pytest.mark.concept(*concepts), id=c)
-     for c, concepts in CLASS_CONCEPTS.items()],
+    [
+        pytest.param(c, marks=pytest.mark.concept(*concepts), id=c)
+        for c, concepts in CLASS_CONCEPTS.items()
+    ],
 )
 def test_surface_same_answers(
     surface_run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture[str]
