@@ -108,6 +108,10 @@ def _process_time(values: list[str], ctx: Context) -> Any:
     return ["<%.6f>" if PROCESS_TIME_RE.match(v) else f"<bad format {v!r}>" for v in values]
 
 
+def _integer(values: list[str], ctx: Context) -> Any:
+    return ["<int>" if v.strip().isdigit() else f"<not an integer {v!r}>" for v in values]
+
+
 def _presence(values: list[str], ctx: Context) -> Any:
     return "<present>"
 
@@ -256,12 +260,21 @@ PINNED: tuple[Pinned, ...] = (
         "on answers a cache may store (Cache-Control without no-store)",
     ),
     Pinned("ratelimit-limit", "exact", _exact),
-    Pinned("ratelimit-remaining", "exact", _exact),
-    Pinned("ratelimit-reset", "exact", _exact),
+    Pinned(
+        "ratelimit-remaining",
+        "presence + a non-negative integer (counts depend on what "
+        "else hit the limiter in the window)",
+        _integer,
+    ),
+    Pinned(
+        "ratelimit-reset",
+        "presence + a non-negative integer (seconds left in the window)",
+        _integer,
+    ),
     Pinned("ratelimit-policy", "exact", _exact),
     Pinned("x-ratelimit-limit", "exact", _exact),
-    Pinned("x-ratelimit-remaining", "exact", _exact),
-    Pinned("x-ratelimit-reset", "exact", _exact),
+    Pinned("x-ratelimit-remaining", "presence + a non-negative integer", _integer),
+    Pinned("x-ratelimit-reset", "presence + a non-negative integer", _integer),
     Pinned("etag", "presence (validators are each server's own)", _presence),
     Pinned("last-modified", "presence", _presence),
     Pinned("access-control-allow-origin", "exact", _exact),

@@ -127,6 +127,7 @@ def _check(run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture
     )
 
 
+@pytest.mark.concept("differential")
 @pytest.mark.parametrize(
     "cls",
     [
