@@ -6,7 +6,7 @@ live servers. A test fails on any answer that differs after normalisation (statu
 headers per harness/header_policy.py, normalised body), on any 5xx, on an error that is not
 problem+json (outside HTML pages), and on a header the policy does not classify. Findings are
 grouped by (operation, class) with the exact request and both answers, and written to
-``reports/surface-differential.md``.
+``reports/surface-differential-<mode>.md``.
 
 Knobs (env): SURFACE_SEED (default 12, "random"), SURFACE_VARIANTS (requests per class,
 default 40; "all" = every baseline x every variant, `make fuzz`).
@@ -23,11 +23,11 @@ import pytest
 import yaml
 
 from harness import differential, header_policy, mutator, surface
-from harness.paths import OPENAPI_PATH
-from harness.servers import LiveServer
+from harness.paths import OPENAPI_PATH, reports_dir
+from harness.servers import LiveServer, current_mode
 
 CONTRACT = Path(__file__).resolve().parents[1] / "CONTRACT.md"
-REPORT = Path(__file__).resolve().parents[2] / "reports" / "surface-differential.md"
+REPORT = reports_dir() / f"surface-differential-{current_mode()}.md"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 #: mutation class -> the concepts its requests observe (the parity matrix shows them)
