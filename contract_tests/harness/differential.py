@@ -672,7 +672,7 @@ class SurfaceRun:
 
     def run_baselines(self, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE) -> None:
         for base in catalogue:
-            self.check("baseline", base, "baseline", mutator.baseline_request(base))
+            self.check("baseline", base, "baseline", mutator.final_request(base))
 
     def summary(self) -> str:
         return f"{self.pairs} request pairs, {len(self.findings)} findings, seed {self.seed}"

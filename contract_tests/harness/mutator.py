@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -72,7 +73,7 @@ def _file_part(name: str, ctype: str, content: bytes) -> tuple[bytes, bytes | No
 
 def _auth_headers(b: Baseline) -> list[tuple[str, str]]:
     unsafe = b.method not in ("GET", "HEAD", "OPTIONS")
-    n = "2" if b.reader else ""
+    n = ""  # the reader's placeholders are swapped in by as_reader()
     if b.auth == "bearer":
         return [("Authorization", f"Bearer {{token{n}}}")]
     if b.auth == "session":
@@ -634,8 +635,31 @@ CLASSES: dict[str, tuple[Callable[[Baseline], Iterator[Variant]], str]] = {
 }
 
 
+READER_SWAP = {"{token}": "{token2}", "{token2}": "{token}", "{sid}": "{sid2}", "{csrf}": "{csrf2}"}
+_SWAP_RE = re.compile("|".join(re.escape(k) for k in READER_SWAP))
+
+
+def as_reader(b: Baseline, req: Request) -> Request:
+    """For a reader baseline: the same request as the reader (user 2) instead of user 1."""
+    if not b.reader:
+        return req
+
+    def swap(text: str) -> str:
+        return _SWAP_RE.sub(lambda m: READER_SWAP[m.group(0)], text)
+
+    then = as_reader(b, req.then) if req.then is not None else None
+    return replace(
+        req, target=swap(req.target), headers=tuple((k, swap(v)) for k, v in req.headers), then=then
+    )
+
+
+def final_request(b: Baseline) -> Request:
+    """The baseline request as sent."""
+    return as_reader(b, baseline_request(b))
+
+
 def variants(b: Baseline, cls: str) -> list[Variant]:
-    return list(CLASSES[cls][0](b))
+    return [(c, name, as_reader(b, req)) for c, name, req in CLASSES[cls][0](b)]
 
 
 def sample(items: list[Variant], limit: int | None, rng: random.Random) -> list[Variant]:
