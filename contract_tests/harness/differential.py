@@ -668,7 +668,12 @@ class SurfaceRun:
             if len(chosen) > limit:
                 chosen = rng.sample(chosen, limit)
         for base, name, req in chosen:
-            self.check(cls, base, name, req)
+            try:
+                self.check(cls, base, name, req)
+            except (AssertionError, httpx.HTTPError) as exc:  # set-up of a fresh resource
+                self.findings.append(
+                    Finding(cls, base.name, name, "setup-failed", str(exc)[:500], "", {})
+                )
 
     def run_baselines(self, catalogue: tuple[surface.Baseline, ...] = surface.CATALOGUE) -> None:
         for base in catalogue:

@@ -413,9 +413,13 @@ def fresh(state: SideState, kind: str, seq: int) -> None:
         elif kind == "fresh_user":
             state.alias("fresh_user", _register(http, f"{state.values['username']}-f{seq}"))
         elif kind == "fresh_item":
-            resp = http.post(
-                "/api/v1/items", json={"name": "Doomed", "price": "1.00"}, headers=auth
-            )
+            for _ in range(3):  # a busy server may refuse one (503) after a huge variant
+                resp = http.post(
+                    "/api/v1/items", json={"name": "Doomed", "price": "1.00"}, headers=auth
+                )
+                if resp.status_code == 201:
+                    break
+            assert resp.status_code == 201, f"fresh item: {resp.status_code} {resp.text[:300]}"
             state.alias("fresh_item", str(resp.json()["id"]))
         elif kind == "fresh_session":
             sid, csrf = _login(http, state.values["username"])
