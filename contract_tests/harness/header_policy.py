@@ -204,6 +204,10 @@ def _allow_pinned(ctx: Context) -> bool:
     return ctx.status == 405 or ctx.method == "OPTIONS"
 
 
+def _preflight(ctx: Context) -> bool:
+    return ctx.method == "OPTIONS"
+
+
 def _cacheable(ctx: Context) -> bool:
     return "no-store" not in ctx.cache_control.lower()
 
@@ -279,10 +283,22 @@ PINNED: tuple[Pinned, ...] = (
     Pinned("last-modified", "presence", _presence),
     Pinned("access-control-allow-origin", "exact", _exact),
     Pinned("access-control-allow-credentials", "exact", _exact),
-    Pinned("access-control-allow-methods", "set of methods", _method_set),
-    Pinned("access-control-allow-headers", "set of names", _token_set),
+    Pinned(
+        "access-control-allow-methods",
+        "set of methods",
+        _method_set,
+        _preflight,
+        "on OPTIONS (preflight) answers",
+    ),
+    Pinned(
+        "access-control-allow-headers",
+        "set of names",
+        _token_set,
+        _preflight,
+        "on OPTIONS (preflight) answers",
+    ),
     Pinned("access-control-expose-headers", "set of names", _token_set),
-    Pinned("access-control-max-age", "exact", _exact),
+    Pinned("access-control-max-age", "exact", _exact, _preflight, "on OPTIONS (preflight) answers"),
     Pinned("content-language", "exact", _exact),
     Pinned("content-encoding", "exact", _exact),
 )
@@ -297,6 +313,10 @@ FREE: dict[str, str] = {
     "keep-alive": "hop-by-hop",
     "allow": "outside 405 and OPTIONS answers (DRF adds it to every view's answer)",
     "content-disposition": "on /static/ files (the lead's decision: no shim for it)",
+    "access-control-allow-methods": "outside OPTIONS: browsers read it only from a preflight "
+    "answer (Fetch standard, CORS-preflight fetch)",
+    "access-control-allow-headers": "outside OPTIONS: read only from a preflight answer",
+    "access-control-max-age": "outside OPTIONS: read only from a preflight answer",
     "vary": "on answers with Cache-Control: no-store (no cache keeps them, so no cache keys on it)",
 }
 
