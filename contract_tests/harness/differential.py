@@ -547,7 +547,8 @@ def _repro(side: SurfaceSide, req: mutator.Request) -> str:
 
 
 def _is_page(base: surface.Baseline, path: str) -> bool:
-    return base.page or path.split("?")[0].startswith(("/items", "/chat", "/auth/login"))
+    """HTML pages (and their variants) may answer errors as HTML (decision 30)."""
+    return base.page
 
 
 def _own_faults(
