@@ -29,12 +29,17 @@ api_router = Router(
     dependencies={"page_size": Provide(provide_page_size)},
 )
 
+# with_head: each page also answers HEAD (Litestar answers 405 unless HEAD is declared).
 page_handlers: list[ControllerRouterHandler] = [
-    items_page,
-    item_page_redirect,
-    item_create_page,
-    item_create_submit,
-    item_edit_page,
-    item_edit_submit,
+    *with_head(
+        [
+            items_page,
+            item_page_redirect,
+            item_create_page,
+            item_create_submit,
+            item_edit_page,
+            item_edit_submit,
+        ]
+    ),
     static_files_router,
 ]
