@@ -130,7 +130,7 @@ def test_static_missing_file_is_404_problem(server: LiveServer) -> None:
 
 
 @pytest.mark.concept("templates", "sessions")
-@pytest.mark.parametrize("page", ["/items", "/chat"])
+@pytest.mark.parametrize("page", ["/items", "/items/new"])
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 @pytest.mark.parametrize("auth", ["none", "valid-bearer", "bad-bearer"])
 def test_anonymous_page_redirects_to_login(

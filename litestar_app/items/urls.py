@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from common.pagination import provide_page_size
+from compat.routing import with_head
 from items.api import AttachmentController, ItemController
 from items.pages import (
     item_create_page,
