@@ -75,10 +75,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # X-Frame-Options; above WhiteNoise so that static files carry it too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Static files (whitenoise's documented place: right after SecurityMiddleware).
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # As high as possible, before anything that can answer on its own (CommonMiddleware).
-    "corsheaders.middleware.CorsMiddleware",
+    # Odd paths (404) and a missing or foreign Host (400) first; chunked bodies get a length.
+    "compat.edges.EdgeMiddleware",
+    # django-cors-headers (preflight 204 / 403 problem): as high as possible, before anything
+    # that can answer on its own (WhiteNoise, CommonMiddleware), as its README says.
+    "compat.edges.CorsMiddleware",
+    # Static files: WhiteNoise (OPTIONS 204 and 405 problems for other methods).
+    "compat.edges.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,6 +14,8 @@ folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
   responses and in the contract's directive order, the security headers.
 * ``compat.duplicates``: repeated ``Host`` / ``Content-Type`` / ``Authorization`` headers refused.
 * ``compat.hosts``: ``ALLOWED_HOSTS`` with Django's rules (port ignored, problem answer).
+* ``compat.edges``: odd paths 404 and bad Hosts 400 before routing, django-cors-headers'
+  CORS rules, conditional GET on static files.
 * ``compat.sessions``: no session cookie until something is stored in the session.
 * ``compat.routing``: a hidden HEAD twin of every GET handler.
 * ``compat.channels``: the Redis pub/sub listener restarted after an outage.
@@ -28,6 +30,7 @@ restart. That is what a starter user gains and loses.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
@@ -41,6 +44,7 @@ from litestar.plugins import InitPluginProtocol
 from litestar.utils import ensure_async_callable
 
 from compat.duplicates import RepeatedHeadersMiddleware
+from compat.edges import StaticFilesMiddleware, install_edge_guard
 from compat.headers import BEFORE_SEND, method_not_allowed_handler
 from compat.hosts import AllowedHostsMiddleware
 from compat.problems import (
@@ -86,7 +90,13 @@ class CompatPlugin(InitPluginProtocol):
         app_config.before_send.extend(BEFORE_SEND)
         # Decision 24: repeated Host / Content-Type refused before anything reads them.
         app_config.middleware.append(RepeatedHeadersMiddleware())
-        app_config.middleware.append(AllowedHostsMiddleware(self.settings.allowed_hosts))
+        hosts = AllowedHostsMiddleware(self.settings.allowed_hosts)
+        app_config.middleware.append(hosts)
+        app_config.middleware.append(StaticFilesMiddleware())
+        # Paths, Host and CORS are checked before routing (CONTRACT "Paths, hosts and
+        # framing", "Static files, pages and CORS"): the guard takes CORS over from Litestar.
+        cors, app_config.cors_config = app_config.cors_config, None
+        app_config.on_startup.append(functools.partial(install_edge_guard, hosts=hosts, cors=cors))
         if app_config.openapi_config is not None and (
             router := app_config.openapi_config.openapi_router
         ):

@@ -9,6 +9,8 @@ reuses :meth:`AllowedHostsMiddleware.is_allowed` for its Origin check.
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from litestar.datastructures import MutableScopeHeaders
@@ -18,6 +20,11 @@ from litestar.middleware import ASGIMiddleware
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
+
+HOST_RE = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]+))?")
+"""Django's ``host_validation_re``: a name or a bracketed IPv6 address, an optional port."""
+MAX_PORT = 65535
+"""A port past it is refused (Django accepts any digits; Litestar's URL parsing would fail)."""
 
 
 # contract-shim: Host (CONTRACT.md: ALLOWED_HOSTS, a bad Host is 400 problem+json)
@@ -36,9 +43,14 @@ class AllowedHostsMiddleware(ASGIMiddleware):
         self.suffixes = tuple(h.lower() for h in allowed_hosts if h.startswith("."))
 
     def is_allowed(self, host: str) -> bool:
-        name = host.lower()
-        if name.rfind(":") > name.rfind("]"):  # strip the port, also after "[::1]"
-            name = name.rsplit(":", 1)[0]
+        """Django's ``split_domain_port`` + ``validate_host``: a well-formed host, any port,
+        a trailing dot dropped (``localhost.`` is ``localhost``)."""
+        match = HOST_RE.fullmatch(host.lower())
+        if match is None:
+            return False
+        name, port = match.group(1).removesuffix("."), match.group(2)
+        if not name or (port is not None and int(port) > MAX_PORT):
+            return False
         return (
             self.allow_any
             or name in self.exact

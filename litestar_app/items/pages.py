@@ -19,7 +19,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
@@ -322,5 +322,10 @@ async def item_edit_submit(
 
 
 static_files_router = create_static_files_router(
-    path="/static", directories=[BASE_DIR / "static"], name="static", include_in_schema=False
+    path="/static",
+    directories=[BASE_DIR / "static"],
+    name="static",
+    include_in_schema=False,
+    # Browsers may reuse a file for a minute (WhiteNoise's default max-age outside DEBUG).
+    cache_control=CacheControlHeader(max_age=60, public=True),
 )

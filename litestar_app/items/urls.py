@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from common.pagination import provide_page_size
+from compat.routing import with_head
 from items.api import AttachmentController, ItemController
 from items.pages import (
     item_create_page,
@@ -29,12 +30,17 @@ api_router = Router(
     dependencies={"page_size": Provide(provide_page_size)},
 )
 
+# with_head: each page also answers HEAD (Litestar answers 405 unless HEAD is declared).
 page_handlers: list[ControllerRouterHandler] = [
-    items_page,
-    item_page_redirect,
-    item_create_page,
-    item_create_submit,
-    item_edit_page,
-    item_edit_submit,
+    *with_head(
+        [
+            items_page,
+            item_page_redirect,
+            item_create_page,
+            item_create_submit,
+            item_edit_page,
+            item_edit_submit,
+        ]
+    ),
     static_files_router,
 ]

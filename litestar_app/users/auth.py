@@ -53,6 +53,8 @@ AUTH_EXCLUDE: Final = [
     "^/api/v1/preferences",
 ]
 """Paths the middleware skips (public endpoints; /auth/* reads the session itself)."""
+BEARER_PREFIXES: Final = ("/api/", "/ws/")
+"""Where a bearer token authenticates; elsewhere (the HTML pages) only the session does."""
 
 # --- OpenAPI: how this middleware's two ways in are documented (the contract's schemes)
 
@@ -108,7 +110,9 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
             # ambiguous credentials, refused whatever either says.
             raise unauthorized("Send one Authorization header.")
         header = headers[0] if headers else None
-        if header is not None:
+        # HTML pages are session pages (as Django's): a browser never sends a bearer token,
+        # so an Authorization header there is ignored, whatever it says.
+        if header is not None and connection.scope["path"].startswith(BEARER_PREFIXES):
             match = _BEARER.match(header)
             if match is None:
                 return AuthenticationResult(user=None, auth=None)
