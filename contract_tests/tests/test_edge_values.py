@@ -22,8 +22,11 @@ ROOMS = "/api/v1/chat/rooms"
 BLOCKING = f"{ITEMS}/blocking"
 JSON = {"Content-Type": "application/json"}
 
-#: Integer query values (already percent-encoded) that the rule ``^[0-9]+$`` refuses.
+#: Integer query values (already percent-encoded) that the rule ``^(0|[1-9][0-9]*)$`` refuses.
 BAD_INTEGERS = {
+    "leading-zero": "05",
+    "leading-zeros": "007",
+    "zero-zero": "00",
     "plus-sign": "%2B5",
     "minus-zero": "-0",
     "minus": "-5",
@@ -45,11 +48,11 @@ BAD_INTEGERS = {
 }
 #: (operation path, parameter, a valid value, the answer's key holding it)
 INTEGER_PARAMS = [
-    (ITEMS, "limit", "05", ("limit", 5)),
-    (ITEMS, "offset", "007", ("offset", 7)),
-    (ROOMS, "limit", "05", ("limit", 5)),
-    (ROOMS, "offset", "007", ("offset", 7)),
-    (BLOCKING, "ms", "01", ("slept_ms", 1)),
+    (ITEMS, "limit", "5", ("limit", 5)),
+    (ITEMS, "offset", "70", ("offset", 70)),
+    (ROOMS, "limit", "5", ("limit", 5)),
+    (ROOMS, "offset", "0", ("offset", 0)),
+    (BLOCKING, "ms", "1", ("slept_ms", 1)),
 ]
 
 
@@ -68,7 +71,8 @@ def _int_cases() -> list[Any]:
 def test_integer_query_values_follow_one_rule(
     client: httpx.Client, alice: Account, path: str, name: str, raw: str
 ) -> None:
-    """Integers in the query: ASCII digits only (``^[0-9]+$``), then the range: else 400."""
+    """Integers in the query: JSON's integer grammar without a sign, ASCII digits only
+    (``^(0|[1-9][0-9]*)$``), then the range: anything else 400."""
     resp = client.get(f"{path}?{name}={raw}", headers=alice.headers)
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/query/{name}"})
 
@@ -78,7 +82,7 @@ def test_integer_query_values_follow_one_rule(
     ("path", "name", "raw", "expected"),
     [pytest.param(*p, id=f"{p[0].rsplit('/', 1)[-1]}-{p[1]}") for p in INTEGER_PARAMS],
 )
-def test_integer_query_leading_zeros_are_decimal(
+def test_integer_query_plain_digits_are_read(
     client: httpx.Client,
     alice: Account,
     path: str,
@@ -86,7 +90,7 @@ def test_integer_query_leading_zeros_are_decimal(
     raw: str,
     expected: tuple[str, int],
 ) -> None:
-    """Leading zeros are allowed and read as decimal (``007`` is 7)."""
+    """The one accepted spelling is read as a decimal number."""
     resp = client.get(f"{path}?{name}={raw}", headers=alice.headers)
     assert resp.status_code == 200, resp.text[:300]
     key, value = expected

@@ -99,10 +99,10 @@ class StrictCharField(serializers.CharField):
 
 # contract-shim: 26 (integers in the query: ASCII digits only, then the range)
 class StrictIntegerField(serializers.IntegerField):
-    """An ``IntegerField`` whose text form is ``^[0-9]+$`` (leading zeros allowed, no sign)."""
+    """An ``IntegerField`` whose text form is ``^(0|[1-9][0-9]*)$`` (no sign, no leading zero)."""
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, str) and not re.fullmatch(r"[0-9]+", data):
+        if isinstance(data, str) and not re.fullmatch(r"0|[1-9][0-9]*", data):
             self.fail("invalid")
         return int(super().to_internal_value(data))
 

@@ -12,6 +12,8 @@ folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
   the 1000 query fields limit, ``?x=null`` refused, undecodable bodies as 400.
 * ``compat.headers``: sorted ``Allow`` (405 and OPTIONS), ``Cache-Control`` on error
   responses and in the contract's directive order, the security headers.
+* ``compat.values``: one spelling per value type (integers, UUIDs, whole-value patterns,
+  every invalid query parameter, cookies without percent-decoding).
 * ``compat.duplicates``: repeated ``Host`` / ``Content-Type`` / ``Authorization`` headers refused.
 * ``compat.hosts``: ``ALLOWED_HOSTS`` with Django's rules (port ignored, problem answer).
 * ``compat.sessions``: no session cookie until something is stored in the session.
@@ -55,6 +57,8 @@ from compat.validation import (
     malformed_body_handler,
     validation_exception_handler,
 )
+from compat.values import GUARDS as VALUE_GUARDS
+from compat.values import LiteralCookiesMiddleware
 
 if TYPE_CHECKING:
     from litestar.config.app import AppConfig
@@ -82,11 +86,14 @@ class CompatPlugin(InitPluginProtocol):
             **app_config.exception_handlers,
         }
         app_config.guards.extend(GUARDS)
+        app_config.guards.extend(VALUE_GUARDS)
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
         # Decision 24: repeated Host / Content-Type refused before anything reads them.
         app_config.middleware.append(RepeatedHeadersMiddleware())
         app_config.middleware.append(AllowedHostsMiddleware(self.settings.allowed_hosts))
+        # Decision 26: cookie values as sent (no percent-decoding), before sessions read them.
+        app_config.middleware.append(LiteralCookiesMiddleware())
         if app_config.openapi_config is not None and (
             router := app_config.openapi_config.openapi_router
         ):
