@@ -60,9 +60,13 @@ def _int_cases() -> list[Any]:
     cases = []
     for path, name, _, _ in INTEGER_PARAMS:
         for case_id, raw in BAD_INTEGERS.items():
-            cases.append(pytest.param(path, name, raw, id=f"{path.rsplit('/', 1)[-1]}-{name}-{case_id}"))
+            cases.append(
+                pytest.param(path, name, raw, id=f"{path.rsplit('/', 1)[-1]}-{name}-{case_id}")
+            )
         # a huge value matches the pattern and fails the range check (never a 500)
-        cases.append(pytest.param(path, name, "9" * 5000, id=f"{path.rsplit('/', 1)[-1]}-{name}-huge"))
+        cases.append(
+            pytest.param(path, name, "9" * 5000, id=f"{path.rsplit('/', 1)[-1]}-{name}-huge")
+        )
     return cases
 
 
@@ -236,9 +240,7 @@ def test_json_charset_parameter_is_ignored(
     client: httpx.Client, alice: Account, content_type: str
 ) -> None:
     """JSON is UTF-8 whatever ``charset`` says (RFC 8259 §11: the parameter has no effect)."""
-    resp = client.post(
-        ITEMS, content=CAFE, headers=alice.headers | {"Content-Type": content_type}
-    )
+    resp = client.post(ITEMS, content=CAFE, headers=alice.headers | {"Content-Type": content_type})
     assert resp.status_code == 201, resp.text[:300]
     assert resp.json()["name"] == "caf\u00e9"
 
@@ -261,9 +263,7 @@ def test_json_charset_parameter_is_ignored(
 def test_theme_cookie_is_not_percent_decoded(
     client: httpx.Client, alice: Account, raw: str, status: int
 ) -> None:
-    resp = client.get(
-        "/api/v1/preferences", headers=alice.headers | cookie_header({"theme": raw})
-    )
+    resp = client.get("/api/v1/preferences", headers=alice.headers | cookie_header({"theme": raw}))
     if status == 200:
         assert resp.status_code == 200, resp.text[:300]
         assert resp.json() == {"theme": "dark"}
@@ -272,9 +272,7 @@ def test_theme_cookie_is_not_percent_decoded(
 
 
 @pytest.mark.concept("sessions", "cookies")
-def test_session_cookie_is_not_percent_decoded(
-    server: LiveServer, logged_in: Any
-) -> None:
+def test_session_cookie_is_not_percent_decoded(server: LiveServer, logged_in: Any) -> None:
     """``sessionid`` is compared as sent: a percent-encoded spelling of it is no session."""
     session_id = logged_in.jar["sessionid"]
     encoded = "".join(f"%{ord(ch):02X}" for ch in session_id[:3]) + session_id[3:]
@@ -372,10 +370,7 @@ def test_repeated_form_key_last_value_wins(server: LiveServer, alice: Account) -
     with Browser(server.base_url) as b:
         assert b.get("/auth/login").status_code == 200
         token = b.jar["csrftoken"]
-        body = (
-            f"username=nobody&username={alice.username}"
-            f"&password=wrong&password={alice.password}"
-        )
+        body = f"username=nobody&username={alice.username}&password=wrong&password={alice.password}"
         ok = b.post(
             "/auth/login",
             content=body.encode(),
@@ -490,16 +485,19 @@ def test_every_invalid_query_parameter_is_reported(client: httpx.Client, alice: 
 @pytest.mark.concept("query-params", "bad-input")
 def test_every_invalid_paging_parameter_is_reported(client: httpx.Client, alice: Account) -> None:
     resp = client.get(f"{ROOMS}?limit=5.0&offset=%2B1", headers=alice.headers)
-    assert_problem(
-        resp, 400, type_=VALIDATION_TYPE, pointers={"/query/limit", "/query/offset"}
-    )
+    assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={"/query/limit", "/query/offset"})
 
 
 @pytest.mark.concept("json-body", "bad-input")
 @pytest.mark.parametrize(
     ("path", "body", "pointers", "auth"),
     [
-        (ITEMS, {"name": "", "price": "1.00\n", "description": 5}, ["name", "price", "description"], True),
+        (
+            ITEMS,
+            {"name": "", "price": "1.00\n", "description": 5},
+            ["name", "price", "description"],
+            True,
+        ),
         (ITEMS, {"name": 5}, ["name", "price"], True),
         (
             "/api/v1/users",
@@ -521,4 +519,3 @@ def test_every_invalid_body_field_is_reported(
 ) -> None:
     resp = client.post(path, json=body, headers=alice.headers if auth else {})
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/body/{p}" for p in pointers})
-
