@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
@@ -80,6 +80,12 @@ class MultiPartParser(parsers.MultiPartParser):
             data, files = parser.parse()
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc
+        except TooManyFilesSent:
+            # Django's SuspiciousOperation answers a bare 400; the contract points at the field
+            # (CONTRACT.md "Values and multipart (v2: 26)": at most 100 files per request).
+            raise serializers.ValidationError(
+                {"files": [f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request."]}
+            ) from None
         return parsers.DataAndFiles(data, files)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 from litestar import Request
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
     ClientException,
@@ -32,7 +32,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_415_UNSUPPORTED_MED
 
 from common.errors import validation_problem
 from compat.problems import http_exception_handler
-from compat.values import body_pattern_errors
+from compat.values import body_pattern_errors, rfc5987_filenames
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -82,6 +82,11 @@ class ContractRequest(Request[Any, Any, Any]):
         both (CONTRACT.md "Security decisions": no 5xx), pointing at the part: ``/body/<name>``.
         """
         body = await self.body()  # cached: the parser below reads it, the scan may too
+        content_type, options = self.content_type
+        if content_type == "multipart/form-data":
+            fixed = rfc5987_filenames(body, options.get("boundary", "").encode("latin-1"))
+            if fixed is not body:  # the parser streams the cached body
+                self._body = self._connection_state.body = body = fixed
         try:
             form = await super().form()
         except UnicodeDecodeError:
@@ -93,6 +98,13 @@ class ContractRequest(Request[Any, Any, Any]):
                 if multipart
                 else set()
             )
+            for _, upload in form.multi_items():
+                # RFC 7578 4.4: a part without Content-Type is text/plain; a *file* of unknown
+                # type is application/octet-stream (Django's; "Values and multipart (v2: 26)").
+                if isinstance(upload, UploadFile) and not any(
+                    key.lower() == "content-type" for key in upload.headers
+                ):
+                    upload.content_type = "application/octet-stream"
         if names:
             raise ValidationException(
                 "Text parts must be UTF-8.",

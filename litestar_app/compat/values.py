@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from http.cookies import _unquote as unquote_cookie  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args, get_origin
+from urllib.parse import unquote
 from uuid import UUID
 
 import msgspec
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.enums import ScopeType
 from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.params import ParameterKwarg
+from litestar.typing import FieldDefinition
 from litestar.utils.scope.state import ScopeState
 
 if TYPE_CHECKING:
@@ -29,7 +32,6 @@ if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
     from litestar.types import ASGIApp, Receive, Scope, Send
-    from litestar.typing import FieldDefinition
 
 INTEGER: Final = re.compile(r"0|[1-9][0-9]*")
 CANONICAL_UUID: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -220,6 +222,49 @@ async def strict_body_patterns(
         raise ValidationException("Invalid body.", extra=errors)
 
 
+_FILENAME_STAR: Final = re.compile(
+    rb";\s*filename\*\s*=\s*([A-Za-z0-9_-]+)'[^']*'([^;\r\n]*)", re.IGNORECASE
+)
+_FILENAME: Final = re.compile(rb';\s*filename\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;\r\n]*)', re.IGNORECASE)
+
+
+def _star_disposition(head: bytes) -> bytes:
+    """A part head whose ``filename*`` is rewritten as the plain UTF-8 ``filename``."""
+    match = _FILENAME_STAR.search(head)
+    if match is None:
+        return head
+    charset, encoded = match.group(1).decode("ascii"), match.group(2).strip().decode("latin-1")
+    try:
+        name = unquote(encoded, encoding=charset, errors="strict")
+    except (LookupError, UnicodeDecodeError):
+        return head  # an undecodable filename* is ignored (Django ignores it too)
+    quoted = name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "").replace("\n", "")
+    head = _FILENAME_STAR.sub(b"", head, count=1)
+    head = _FILENAME.sub(b"", head)
+    line_end = head.lower().find(b"content-disposition:")
+    eol = head.find(b"\r\n", line_end)
+    eol = len(head) if eol == -1 else eol
+    return head[:eol] + b'; filename="' + quoted.encode("utf-8") + b'"' + head[eol:]
+
+
+# contract-shim: 26 (RFC 5987 filename* is the part's file name, and wins over filename)
+def rfc5987_filenames(body: bytes, boundary: bytes) -> bytes:
+    """The multipart body with each ``filename*`` turned into ``filename`` (Django's rule).
+
+    The ``multipart`` parser Litestar uses ignores ``filename*``: such a part became a text
+    field (400) and, next to ``filename``, the ASCII fallback won. Only part heads change.
+    """
+    if b"filename*" not in body.lower() or not boundary:
+        return body
+    delimiter = b"--" + boundary
+    parts = body.split(delimiter)
+    for index, chunk in enumerate(parts[1:], start=1):
+        head, sep, rest = chunk.partition(b"\r\n\r\n")
+        if sep:
+            parts[index] = _star_disposition(head) + sep + rest
+    return delimiter.join(parts)
+
+
 # contract-shim: 24, 26 (a repeated form field counts once: the last value, Django's rule)
 async def single_valued_form_fields(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
@@ -244,6 +289,38 @@ async def single_valued_form_fields(
         if isinstance(value, list):
             files = [v for v in value if not isinstance(v, str)]
             form[key] = files if files else value[-1]
+    if not_files := sorted(
+        key
+        for key in _file_fields(route_handler)
+        if key in form and any(isinstance(v, str) for v in _as_list(form[key]))
+    ):
+        # a part without a (non-empty) filename under a file field: Litestar's message would
+        # name its types ("Expected `UploadFile`, got `str`") at "files[0]"
+        raise ValidationException(
+            "Invalid body.",
+            extra=[
+                {"key": key, "source": "body", "message": "Each part must be a file."}
+                for key in not_files
+            ],
+        )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _file_fields(route_handler: BaseRouteHandler) -> list[str]:
+    """Names of the members of the handler's form body that hold uploaded files."""
+    signature = getattr(route_handler, "parsed_fn_signature", None)
+    data = signature.parameters.get("data") if signature is not None else None
+    if data is None:
+        return []
+    return [
+        name
+        for name, hint in data.get_type_hints().items()
+        if FieldDefinition.from_annotation(hint).has_inner_subclass_of(UploadFile)
+        or hint is UploadFile
+    ]
 
 
 GUARDS: Final = (strict_query_values, strict_body_patterns, single_valued_form_fields)
