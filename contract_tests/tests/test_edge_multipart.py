@@ -21,6 +21,8 @@ from harness.servers import LiveServer
 
 BOUNDARY = "edge-multipart-boundary"
 MAX_FILES = 100
+#: RFC 5987 spelling of "naïve résumé.txt".
+STAR = b"filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt"
 #: Internal type names that must not reach an error detail.
 TYPE_NAMES = ("UploadFile", "InMemoryUploadedFile", "TemporaryUploadedFile", "`str`", "`array`")
 
@@ -87,16 +89,16 @@ def assert_body_problem(resp: rawhttp.RawResponse, pointers: set[str]) -> dict[s
 @pytest.mark.parametrize(
     "disposition",
     [
-        b"name=\"files\"; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt",
-        b'name="files"; filename="fallback.txt"; filename*=UTF-8\'\'na%C3%AFve%20r%C3%A9sum%C3%A9.txt',
-        b'name="files"; filename*=UTF-8\'\'na%C3%AFve%20r%C3%A9sum%C3%A9.txt; filename="fallback.txt"',
+        b'name="files"; ' + STAR,
+        b'name="files"; filename="fallback.txt"; ' + STAR,
+        b'name="files"; ' + STAR + b'; filename="fallback.txt"',
     ],
     ids=["star-alone", "plain-then-star", "star-then-plain"],
 )
 def test_rfc5987_filename_star_wins(
     server: LiveServer, alice: Account, item: dict[str, Any], disposition: bytes
 ) -> None:
-    """``filename*`` (RFC 5987, UTF-8) is the name, alone or next to ``filename`` (RFC 6266 §4.3)."""
+    """``filename*`` (RFC 5987) is the name, alone or next to ``filename`` (RFC 6266 §4.3)."""
     resp = upload(server, alice, item["id"], body(part(disposition, b"hi")))
     (attachment,) = created(resp)
     assert attachment["filename"] == "na\u00efve r\u00e9sum\u00e9.txt"
@@ -156,7 +158,7 @@ def test_files_field_without_a_file_is_400(
     item: dict[str, Any],
     parts: list[bytes],
 ) -> None:
-    """No usable file under ``files``: 400 at ``/body/files``, no internal type names, nothing stored."""
+    """No usable file under ``files``: 400 ``/body/files``, no internal type names, no write."""
     resp = upload(server, alice, item["id"], body(*parts))
     assert_body_problem(resp, {"/body/files"})
     assert stored(client, alice, item["id"]) == []

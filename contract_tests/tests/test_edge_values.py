@@ -172,7 +172,7 @@ def test_uuid_query_canonical_is_accepted(client: httpx.Client, alice: Account) 
 @pytest.mark.concept("json-body", "bad-input")
 @pytest.mark.parametrize("price", ["1.00\n", "1.00\r\n", "1.00 ", " 1.00", "1.00\t", "\n1.00"])
 def test_price_with_whitespace_is_400(client: httpx.Client, alice: Account, price: str) -> None:
-    """A pattern matches the whole value: ``"1.00\\n"`` is no price (Python's ``$`` would pass it)."""
+    """A pattern matches the whole value: ``"1.00\\n"`` is no price (Python's ``$`` passes it)."""
     resp = client.post(ITEMS, json={"name": "ws", "price": price}, headers=alice.headers)
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={"/body/price"})
 
