@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from compat.validation import StrictIntegerField
+
 MAX_LIMIT = 100
 # The largest OFFSET both SQLite and PostgreSQL accept (a signed 64-bit integer); larger
 # values would fail in the database driver instead of answering 400.
@@ -28,8 +30,8 @@ class LimitOffset:
 class LimitOffsetSerializer(serializers.Serializer):
     """``?limit=&offset=``; subclass it to add a list's filters (one error list for all)."""
 
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
-    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False, default=0)
+    limit = StrictIntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
+    offset = StrictIntegerField(min_value=0, max_value=MAX_OFFSET, required=False, default=0)
 
     def limit_offset(self, default_limit: int | None = None) -> LimitOffset:
         """The validated paging parameters; ``limit`` falls back to ``PAGE_SIZE_DEFAULT``."""

@@ -8,17 +8,29 @@
   contract stores it (as "file").
 - ``StrictCharField``: DRF's ``CharField`` coerces ``123`` to ``"123"`` and trims; the
   contract refuses non-strings and keeps whitespace.
+- ``StrictIntegerField`` / ``CanonicalUUIDField`` / ``FullMatchRegexValidator``: one spelling
+  per value type (CONTRACT.md "Values and multipart (v2: 26)"): DRF's ``int()`` reads
+  ``" +5 "``, ``"5.0"``, ``"5_0"`` and Arabic-Indic digits, ``uuid.UUID()`` reads braces,
+  ``urn:uuid:`` and upper case, and ``RegexValidator`` searches, so ``$`` matches before a
+  trailing newline.
+- ``JSONParser`` decodes UTF-8 whatever ``charset`` the Content-Type names (RFC 8259 §11);
+  ``ContractRequest`` answers an empty JSON body 400 ``/body`` (DRF reads it as ``{}``).
 """
 
 import io
+import re
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
+from rest_framework.request import Request
 
 
 # contract-shim: JSON bodies over 1 MiB answer 413 (DRF would read them whole); deep nesting
@@ -32,7 +44,10 @@ class JSONParser(parsers.JSONParser):
             raise ParseError("JSON parse error - nested too deeply.") from None
 
     def _parse(self, stream: Any, media_type: str | None, parser_context: Any) -> Any:
-        request = (parser_context or {}).get("request")
+        # JSON is UTF-8 (RFC 8259 §8.1): a ``charset`` parameter has no effect (§11); DRF
+        # would decode with it (latin-1 bytes read as mojibake).
+        parser_context = {**(parser_context or {}), "encoding": "utf-8"}
+        request = parser_context.get("request")
         django_request = getattr(request, "_request", None)
         if django_request is None or getattr(django_request, "_read_started", False):
             return super().parse(stream, media_type, parser_context)
@@ -65,6 +80,12 @@ class MultiPartParser(parsers.MultiPartParser):
             data, files = parser.parse()
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc
+        except TooManyFilesSent:
+            # Django's SuspiciousOperation answers a bare 400; the contract points at the field
+            # (CONTRACT.md "Values and multipart (v2: 26)": at most 100 files per request).
+            raise serializers.ValidationError(
+                {"files": [f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request."]}
+            ) from None
         return parsers.DataAndFiles(data, files)
 
 
@@ -80,3 +101,51 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# contract-shim: 26 (integers in the query: ASCII digits only, then the range)
+class StrictIntegerField(serializers.IntegerField):
+    """An ``IntegerField`` whose text form is ``^(0|[1-9][0-9]*)$`` (no sign, no leading zero)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not re.fullmatch(r"0|[1-9][0-9]*", data):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+# contract-shim: 26 (UUIDs in query and body: the canonical lowercase hyphenated spelling only)
+class CanonicalUUIDField(serializers.UUIDField):
+    """A ``UUIDField`` accepting only ``^[0-9a-f]{8}-[0-9a-f]{4}-...-[0-9a-f]{12}$``."""
+
+    CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str) or not self.CANONICAL.fullmatch(data):
+            self.fail("invalid", value=data)
+        return uuid.UUID(data)
+
+
+# contract-shim: 26 (a pattern matches the whole value; "$" must not match before a "\n")
+class FullMatchRegexValidator(RegexValidator):
+    """``RegexValidator`` with ``fullmatch``: drf-spectacular still documents ``regex``."""
+
+    def __call__(self, value: Any) -> None:
+        if not self.regex.fullmatch(str(value)):
+            raise DjangoValidationError(self.message, code=self.code, params={"value": value})
+
+
+# contract-shim: 26 (an empty body is no JSON document: 400 /body, not {})
+class ContractRequest(Request):
+    """DRF's ``Request``: a POST/PUT/PATCH without a body is malformed JSON, not ``{}``."""
+
+    def _parse(self) -> Any:
+        media_type = (self.content_type or "").split(";")[0].strip().lower()
+        json_view = bool(self.parsers) and self.parsers[0].media_type == "application/json"
+        if (
+            json_view
+            and self._request.method in {"POST", "PUT", "PATCH"}
+            and media_type in {"", "application/json"}
+            and self.stream is None
+        ):
+            raise ParseError("The request body is empty.")
+        return super()._parse()

@@ -34,7 +34,7 @@ from common.errors import (
     problem_responses,
 )
 from common.pagination import page_body
-from compat.validation import MultiPartParser
+from compat.validation import MultiPartParser, StrictIntegerField
 from compat.views import ContractViewMixin
 from items.permissions import ITEM_PERMISSIONS
 from items.schemas import (
@@ -245,7 +245,7 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
 
 class BlockingQuerySerializer(serializers.Serializer):
-    ms = serializers.IntegerField(min_value=1, max_value=BLOCKING_MS_MAX)
+    ms = StrictIntegerField(min_value=1, max_value=BLOCKING_MS_MAX)
 
 
 class BlockingResultSerializer(serializers.Serializer):

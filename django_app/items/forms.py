@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import RegexValidator
 
+from compat.validation import FullMatchRegexValidator
 from items.models import Item
 from items.schemas import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, PRICE_PATTERN
 
@@ -35,7 +35,7 @@ class ItemForm(forms.ModelForm):
     # A CharField, not the model's DecimalField: the API's pattern (no exponent, no
     # localisation, no surrounding spaces), then a Decimal for the model.
     price = forms.CharField(
-        strip=False, validators=[RegexValidator(PRICE_PATTERN, message=PRICE_INVALID)]
+        strip=False, validators=[FullMatchRegexValidator(PRICE_PATTERN, message=PRICE_INVALID)]
     )
 
     class Meta:

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.pagination import LimitOffsetSerializer
-from compat.validation import StrictCharField
+from compat.validation import CanonicalUUIDField, FullMatchRegexValidator, StrictCharField
 from items.models import Attachment, Item
 
 # ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
@@ -128,9 +128,10 @@ class ItemQuerySerializer(LimitOffsetSerializer):
     """The list's query string: paging, filters and ordering (errors -> ``/query/<name>``)."""
 
     q = serializers.CharField(min_length=1, max_length=100, trim_whitespace=False, required=False)
-    min_price = serializers.RegexField(PRICE_PATTERN, required=False)
-    max_price = serializers.RegexField(PRICE_PATTERN, required=False)
-    owner = serializers.UUIDField(required=False)
+    # Matched whole and untrimmed (RegexField would strip spaces and let "$" pass a "\n").
+    min_price = StrictCharField(validators=[FullMatchRegexValidator(PRICE_PATTERN)], required=False)
+    max_price = StrictCharField(validators=[FullMatchRegexValidator(PRICE_PATTERN)], required=False)
+    owner = CanonicalUUIDField(required=False)
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="created_at")
 
 

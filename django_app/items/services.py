@@ -7,6 +7,7 @@ paginates, stores attachments and maps database conflicts. It raises the domain 
 """
 
 import logging
+import os
 import re
 import unicodedata
 import uuid
@@ -69,6 +70,9 @@ class UploadedFile(Protocol):
     def chunks(self) -> Iterable[bytes]: ...
 
 
+FILENAME_MAX_LENGTH = 255
+
+
 def sanitize_filename(raw: str | None) -> str:
     """Keep the base name only: no directories, no "..", no control characters.
 
@@ -80,7 +84,11 @@ def sanitize_filename(raw: str | None) -> str:
     while ".." in name:
         name = name.replace("..", ".")
     name = name.strip().strip(".")
-    return name[:255] or "file"
+    if len(name) > FILENAME_MAX_LENGTH:  # cut before the extension (Django's UploadedFile rule)
+        stem, ext = os.path.splitext(name)
+        ext = ext[:FILENAME_MAX_LENGTH]
+        name = stem[: FILENAME_MAX_LENGTH - len(ext)] + ext
+    return name or "file"
 
 
 class ItemService:

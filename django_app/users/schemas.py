@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from compat.validation import StrictCharField
+from compat.validation import FullMatchRegexValidator, StrictCharField
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
 # ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
@@ -25,13 +24,14 @@ class UserCreateSerializer(serializers.Serializer):
 
     # The pattern bounds the length (3-150); a max_length too would document it twice.
     username = StrictCharField(
-        validators=[RegexValidator(USERNAME_PATTERN, "3-150 of A-Z a-z 0-9 _ . @ + -")],
+        validators=[FullMatchRegexValidator(USERNAME_PATTERN, "3-150 of A-Z a-z 0-9 _ . @ + -")],
     )
     # The contract's email pattern, not Django's EmailValidator: both apps (and the OpenAPI
     # document) must accept exactly the same addresses; EmailValidator also refuses e.g.
     # one-letter top-level domains, which no JSON Schema "email" format does.
     email = StrictCharField(
-        max_length=254, validators=[RegexValidator(EMAIL_PATTERN, "Enter a valid email address.")]
+        max_length=254,
+        validators=[FullMatchRegexValidator(EMAIL_PATTERN, "Enter a valid email address.")],
     )
     password = StrictCharField(min_length=8, max_length=128, write_only=True)
 

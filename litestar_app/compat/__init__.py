@@ -12,6 +12,8 @@ folders stay plain Litestar. ``CompatPlugin`` is the one place it is registered
   the 1000 query fields limit, ``?x=null`` refused, undecodable bodies as 400.
 * ``compat.headers``: sorted ``Allow`` (405 and OPTIONS), ``Cache-Control`` on error
   responses and in the contract's directive order, the security headers.
+* ``compat.values``: one spelling per value type (integers, UUIDs, whole-value patterns,
+  every invalid query parameter, cookies without percent-decoding).
 * ``compat.duplicates``: repeated ``Host`` / ``Content-Type`` / ``Authorization`` headers refused.
 * ``compat.hosts``: ``ALLOWED_HOSTS`` with Django's rules (port ignored, problem answer).
 * ``compat.edges``: odd paths 404 and bad Hosts 400 before routing, django-cors-headers'
@@ -59,6 +61,8 @@ from compat.validation import (
     malformed_body_handler,
     validation_exception_handler,
 )
+from compat.values import GUARDS as VALUE_GUARDS
+from compat.values import LiteralCookiesMiddleware
 
 if TYPE_CHECKING:
     from litestar.config.app import AppConfig
@@ -86,6 +90,7 @@ class CompatPlugin(InitPluginProtocol):
             **app_config.exception_handlers,
         }
         app_config.guards.extend(GUARDS)
+        app_config.guards.extend(VALUE_GUARDS)
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
         # Decision 24: repeated Host / Content-Type refused before anything reads them.
@@ -93,6 +98,8 @@ class CompatPlugin(InitPluginProtocol):
         hosts = AllowedHostsMiddleware(self.settings.allowed_hosts)
         app_config.middleware.append(hosts)
         app_config.middleware.append(StaticFilesMiddleware())
+        # Decision 26: cookie values as sent (no percent-decoding), before sessions read them.
+        app_config.middleware.append(LiteralCookiesMiddleware())
         # Paths, Host and CORS are checked before routing (CONTRACT "Paths, hosts and
         # framing", "Static files, pages and CORS"): the guard takes CORS over from Litestar.
         cors, app_config.cors_config = app_config.cors_config, None

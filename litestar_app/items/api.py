@@ -75,6 +75,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("items")
 
 TAGS = ["items"]
+# Files per upload request (Django's DATA_UPLOAD_MAX_NUMBER_FILES default).
+UPLOAD_MAX_FILES = 100
 BLOCKING_MS_MAX = 2000
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024
@@ -363,6 +365,17 @@ class AttachmentController(Controller):
             raise ValidationException(
                 detail="Validation failed.",
                 extra=[{"key": "files", "source": "body", "message": "At least one file."}],
+            )
+        if len(files) > UPLOAD_MAX_FILES:
+            raise ValidationException(
+                detail="Validation failed.",
+                extra=[
+                    {
+                        "key": "files",
+                        "source": "body",
+                        "message": f"At most {UPLOAD_MAX_FILES} files per request.",
+                    }
+                ],
             )
         limit = state.settings.upload_max_bytes
         if any(_file_size(upload) > limit for upload in files):

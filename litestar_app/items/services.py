@@ -10,6 +10,7 @@ attachments and maps database conflicts. It raises the domain errors of
 from __future__ import annotations
 
 import logging
+import os
 import re
 import unicodedata
 import uuid
@@ -87,6 +88,9 @@ class UploadedFile(Protocol):
     async def read(self, size: int = -1) -> bytes: ...
 
 
+FILENAME_MAX_LENGTH = 255
+
+
 def sanitize_filename(raw: str | None) -> str:
     """Keep the base name only: no directories, no "..", no control characters.
 
@@ -98,7 +102,11 @@ def sanitize_filename(raw: str | None) -> str:
     while ".." in name:
         name = name.replace("..", ".")
     name = name.strip().strip(".")
-    return name[:255] or "file"
+    if len(name) > FILENAME_MAX_LENGTH:  # cut before the extension (Django's UploadedFile rule)
+        stem, ext = os.path.splitext(name)
+        ext = ext[:FILENAME_MAX_LENGTH]
+        name = stem[: FILENAME_MAX_LENGTH - len(ext)] + ext
+    return name or "file"
 
 
 class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
