@@ -25,14 +25,15 @@ class RetryAfterThrottle(SimpleRateThrottle):
         return float(self.duration)
 
 
-# The health check is polled constantly; it is covered like the API.
-HEALTH_PATHS = frozenset({"/health", "/health/"})
+# Static files (WhiteNoise answers them above this middleware anyway) and the admin (its
+# views are ``never_cache``) keep their own.
+NO_DEFAULT_CACHE_CONTROL = ("/static/", "/admin")
 
 
-# contract-shim: API and health responses default to ``Cache-Control: no-store`` on every
-# method and status (OPTIONS and 405 included), as the Litestar app-level setting does.
+# contract-shim: 17, 21 (every answer defaults to ``Cache-Control: no-store``: any method
+# and status, OPTIONS, 404, 405 and 500 included), as the Litestar app-level setting does.
 class CacheControlMiddleware(MiddlewareMixin):
-    """App-wide default ``Cache-Control: no-store`` on API and health responses.
+    """App-wide default ``Cache-Control: no-store``, errors and pages included.
 
     DRF has no configuration layers; this is the outermost one. Views set a closer value
     (``django.views.decorators.cache.cache_control`` or the items viewset's
@@ -42,7 +43,7 @@ class CacheControlMiddleware(MiddlewareMixin):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        covered = request.path.startswith("/api/") or request.path in HEALTH_PATHS
+        covered = not request.path.startswith(NO_DEFAULT_CACHE_CONTROL)
         if covered and not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True)
         return response

@@ -7,13 +7,24 @@ slash and problem+json error bodies; plus the stock schema/docs views with the c
 method rules.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from common.errors import PROBLEM_CONTENT_TYPE
 from compat.views import ContractViewMixin
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
@@ -98,9 +109,25 @@ class SchemaView(ContractViewMixin, SpectacularJSONAPIView):
     pass
 
 
-class SwaggerView(ContractViewMixin, SpectacularSwaggerView):
-    pass
+class ProblemOnErrorMixin(_ViewBase):
+    # contract-shim: 1 (errors are problem+json on the HTML docs views too). Their only
+    # renderer is an HTML template one, which turned a 401 into the text "401 Unauthorized".
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
+        self.request.accepted_media_type = JSONRenderer.media_type  # type: ignore[attr-defined]
+        return response
 
 
-class RedocView(ContractViewMixin, SpectacularRedocView):
+class SwaggerView(ContractViewMixin, ProblemOnErrorMixin, SpectacularSwaggerView):
+    # contract-shim: 21 (Cross-Origin-Opener-Policy: same-origin on every response).
+    # drf-spectacular relaxes it to unsafe-none on this page for OAuth2 login popups; the
+    # API has no OAuth2 flow, so the page keeps SecurityMiddleware's value.
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().get(request, *args, **kwargs)
+        response["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+        return response
+
+
+class RedocView(ContractViewMixin, ProblemOnErrorMixin, SpectacularRedocView):
     pass

@@ -23,7 +23,8 @@ from compat.problems import problem_json
 CSRF_FAILED = "CSRF verification failed."
 
 
-# contract-shim: the unauthenticated session routes (login, logout) check CSRF too.
+# contract-shim: the unauthenticated session routes (login, logout) check CSRF too, and
+# every session route checks it before the body is parsed (decision 24's order).
 def enforce_csrf(request: Request) -> None:
     """403 unless the request carries the CSRF token matching the ``csrftoken`` cookie.
 
@@ -31,9 +32,15 @@ def enforce_csrf(request: Request) -> None:
     ``SessionAuthentication.enforce_csrf`` runs), with the contract's detail text.
     """
     check = CSRFCheck(lambda _request: HttpResponse())
-    django_request = request._request
-    check.process_request(django_request)  # reads the csrftoken cookie
-    if check.process_view(django_request, None, (), {}):  # type: ignore[arg-type]
+    # Security checks before parsing (403 before 415/400): Django's check reads
+    # ``request.POST`` for the form field; on DRF's Request that parses the body with the
+    # view's parsers, on Django's own request only a form body is read (anything else is an
+    # empty form, the X-CSRFToken header decides). A multipart body still goes through DRF's
+    # parser (the strict one of compat.validation), so its faults come first.
+    multipart = (request.content_type or "").lower().startswith("multipart/")
+    checked: Any = request if multipart else request._request
+    check.process_request(checked)  # reads the csrftoken cookie
+    if check.process_view(checked, None, (), {}):
         raise exceptions.PermissionDenied(CSRF_FAILED)
 
 

@@ -60,6 +60,13 @@ class ContractViewMixin(_Base):
             parser_context=parser_context,
         )
 
+    def check_permissions(self, request: Request) -> None:
+        # OPTIONS needs no permission (decision 21): it answers only ``Allow``, and anonymous
+        # clients ask it before they log in. Authentication still ran in ``initial``, so a
+        # presented bad token is a 401 here as on every method.
+        if request.method != "OPTIONS":
+            super().check_permissions(request)
+
     # Same signature as DRF's APIView.options (its stubs ignore the clash with View too).
     def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
         # DRF answers OPTIONS with 200 + a metadata document; the contract wants 204, an empty

@@ -23,6 +23,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control
 from django.views.generic.detail import SingleObjectTemplateResponseMixin
 from django.views.generic.edit import CreateView, ModelFormMixin, UpdateView
 from drf_spectacular.utils import extend_schema
@@ -41,8 +43,13 @@ LOGIN_URL = "/auth/login"
 PAGE_LIMIT = 100
 
 
+@method_decorator(cache_control(private=True, no_store=True), name="dispatch")
 class PageView(ContractViewMixin, APIView):
-    """Session auth only; an anonymous visitor is sent to the login form (no 401)."""
+    """Session auth only; an anonymous visitor is sent to the login form (no 401).
+
+    Every answer (the page, the redirect to the login form, a 404) is ``private, no-store``:
+    it depends on the session and carries the user's data.
+    """
 
     authentication_classes = (SessionAuthentication,)
     permission_classes = (AllowAny,)
@@ -57,9 +64,7 @@ class ItemsPageView(PageView):
         items, total = service.list_items(
             ItemFilters(owner=request.user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
         )
-        response = render(request._request, "items/list.html", {"items": items, "total": total})
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+        return render(request._request, "items/list.html", {"items": items, "total": total})
 
 
 @extend_schema(exclude=True)

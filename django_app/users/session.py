@@ -79,8 +79,8 @@ class LoginView(ContractViewMixin, APIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
+        enforce_csrf(request)  # security checks before parsing: 403 before 415
         serializer = LoginFormSerializer(data=request.data)  # a JSON body -> 415 here
-        enforce_csrf(request)
         # A browser's form post (decision 30): the form again with an error, or a redirect.
         html = pages.wants_html(request._request)
         if html and not serializer.is_valid():

@@ -21,7 +21,6 @@ from chat.schemas import MessagePage, MessageRead, RoomCreate, RoomPage, RoomRea
 from chat.services import ChatService, TicketStore, issue_ticket
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
-from compat.headers import CacheControl
 from compat.routing import head_twin
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
@@ -49,7 +48,7 @@ class ChatController(Controller):
         "chat_service": Provide(provide_chat_service),
         "page": Provide(provide_limit_offset),
     }
-    cache_control = CacheControl(private=True, max_age=0)
+    # No cache_control here: chat answers take the app layer's ``no-store`` (live data).
 
     @get(
         "/rooms",

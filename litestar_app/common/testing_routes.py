@@ -16,4 +16,9 @@ async def force_error() -> None:
     raise RuntimeError("boom: this text must never reach a client")
 
 
-test_router = Router(path="/_test", route_handlers=[force_error], include_in_schema=False)
+test_router = Router(
+    path="/_test",
+    route_handlers=[force_error],
+    include_in_schema=False,
+    opt={"exclude_from_auth": True},  # no credentials read (Django: authentication_classes=())
+)

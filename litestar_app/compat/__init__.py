@@ -47,7 +47,7 @@ from litestar.utils import ensure_async_callable
 
 from compat.duplicates import RepeatedHeadersMiddleware
 from compat.edges import StaticFilesMiddleware, install_edge_guard
-from compat.headers import BEFORE_SEND, method_not_allowed_handler
+from compat.headers import BEFORE_SEND, method_not_allowed_handler, time_every_request
 from compat.hosts import AllowedHostsMiddleware
 from compat.problems import (
     http_exception_handler,
@@ -55,6 +55,7 @@ from compat.problems import (
     schema_not_found_as_problem,
 )
 from compat.routing import schema_head
+from compat.sessions import swagger_csrf_cookie
 from compat.validation import (
     GUARDS,
     ContractRequest,
@@ -93,6 +94,8 @@ class CompatPlugin(InitPluginProtocol):
         app_config.guards.extend(VALUE_GUARDS)
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
+        app_config.before_send.append(swagger_csrf_cookie)
+        app_config.on_startup.append(time_every_request)
         # Decision 24: repeated Host / Content-Type refused before anything reads them.
         app_config.middleware.append(RepeatedHeadersMiddleware())
         hosts = AllowedHostsMiddleware(self.settings.allowed_hosts)

@@ -11,6 +11,8 @@ controllers use :class:`CacheControl` where they would use ``CacheControlHeader`
 
 from __future__ import annotations
 
+import re
+import time
 from typing import TYPE_CHECKING, Any, Final
 
 from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
@@ -19,16 +21,23 @@ from litestar.routes import HTTPRoute
 from compat.problems import http_exception_handler
 
 if TYPE_CHECKING:
-    from litestar import Request, Response
+    from litestar import Litestar, Request, Response
     from litestar.exceptions import MethodNotAllowedException
-    from litestar.types import Message, Scope
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # contract-shim: 16 (the same security headers on every response)
 SECURITY_HEADERS: Final[dict[str, str]] = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # Django's SecurityMiddleware default (decision 21 pins it on every response).
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+NO_DEFAULT_CACHE_CONTROL: Final = ("/static/", "/admin")
+"""Paths whose answers keep their own ``Cache-Control`` (none by default)."""
+SCHEMA_DOCUMENT: Final = re.compile(r"/api/schema/openapi\.json/?")
 
 
 # contract-shim: 17 (a layered Cache-Control, errors no-store)
@@ -92,19 +101,110 @@ async def correct_options_allow(message: Message, scope: Scope) -> None:
 
 # contract-shim: 17 (Cache-Control on every response)
 async def default_cache_control(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: ``Cache-Control: no-store`` on API and health error responses too.
+    """``before_send`` hook: ``Cache-Control: no-store`` on every answer, errors included.
 
     The app layer's ``cache_control`` only reaches handler responses; responses built by
-    exception handlers (404, 401, 400, ...) get the same default here, unless already set.
+    exception handlers (404, 401, 400, 500, the router's own 404/405) get the same default
+    here, unless already set. Static files and the admin keep their own.
     """
     path: str = scope.get("path", "")
-    if message["type"] != "http.response.start" or not (
-        path.startswith("/api/") or path.rstrip("/") == "/health"
-    ):
+    if message["type"] != "http.response.start" or path.startswith(NO_DEFAULT_CACHE_CONTROL):
         return
     headers = MutableScopeHeaders.from_message(message=message)
     headers.setdefault("Cache-Control", "no-store")
+    if SCHEMA_DOCUMENT.fullmatch(path):
+        # drf-spectacular's document view: negotiated (Vary: Accept), named for download.
+        add_vary(headers, "Accept")
+        if message["status"] == 200:
+            headers.setdefault("Content-Disposition", 'inline; filename="Items API.json"')
 
 
-BEFORE_SEND: Final = (security_headers, correct_options_allow, default_cache_control)
+STATIC_PREFIX: Final = "/static/"
+STATIC_SERVED: Final = frozenset({200, 206, 304})
+"""Static file answers WhiteNoise gives itself (a missing file falls through to Django)."""
+_STARTED: Final = "compat.headers.started"
+PROCESS_TIME_HEADER: Final = "X-Process-Time"
+
+
+# contract-shim: 21 (Vary: Origin wherever Django's CorsMiddleware runs)
+async def vary_on_origin(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: ``Vary: Origin`` on every answer but served static files.
+
+    django-cors-headers adds it to every response it sees (every one but WhiteNoise's static
+    files), whether or not the request had an ``Origin``; Litestar's CORS middleware only when
+    it had one. The CORS headers themselves stay Litestar's.
+    """
+    if message["type"] != "http.response.start":
+        return
+    if scope.get("path", "").startswith(STATIC_PREFIX) and message["status"] in STATIC_SERVED:
+        return
+    add_vary(MutableScopeHeaders.from_message(message=message), "Origin")
+
+
+def add_vary(headers: MutableScopeHeaders, token: str) -> None:
+    """Add ``token`` to ``Vary`` unless present (case-insensitive), like Django's
+    ``patch_vary_headers``: one header, tokens joined by ", "."""
+    present = [v.strip() for v in (headers.get("vary") or "").split(",") if v.strip()]
+    if token.lower() in {v.lower() for v in present}:
+        return
+    headers["Vary"] = ", ".join([*present, token])
+
+
+# contract-shim: 21 (API answers carry no validators, as DRF's)
+async def no_validators_on_api(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: no ``ETag`` / ``Last-Modified`` on ``/api/`` answers.
+
+    Litestar's ``File`` response always adds both (attachment downloads); Django's
+    ``FileResponse`` and DRF add neither and answer conditional requests with 200. The
+    contract pins Django's answer (nothing to revalidate on private downloads).
+    """
+    if message["type"] != "http.response.start" or not scope.get("path", "").startswith("/api/"):
+        return
+    headers = MutableScopeHeaders.from_message(message=message)
+    for name in ("etag", "last-modified"):
+        if name in headers:
+            del headers[name]
+
+
+# contract-shim: 17 (X-Process-Time on every response but /health, router 404/405 included)
+async def process_time_fallback(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: ``X-Process-Time`` where ``ProcessTimeMiddleware`` did not run.
+
+    Litestar builds middleware per route: the router's own 404/405 and errors raised by an
+    outer middleware (authentication, CSRF) bypass it, while Django's middleware wraps URL
+    resolution. The time is measured from :func:`time_every_request`'s start stamp.
+    """
+    if message["type"] != "http.response.start" or scope.get("path", "").rstrip("/") == "/health":
+        return
+    started = scope.get("state", {}).get(_STARTED)
+    headers = MutableScopeHeaders.from_message(message=message)
+    if started is not None and PROCESS_TIME_HEADER not in headers:
+        headers[PROCESS_TIME_HEADER] = f"{time.perf_counter() - started:.6f}"
+
+
+# contract-shim: 17 (X-Process-Time on every response: the start of each request)
+def time_every_request(app: Litestar) -> None:
+    """``on_startup`` hook: stamp each HTTP request's start before Litestar routes it.
+
+    Litestar has no app-level middleware around its router; this wraps the app's ASGI
+    handler (exception handling, CORS and routing) once, at startup.
+    """
+    inner: ASGIApp = app.asgi_handler
+
+    async def timed(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})[_STARTED] = time.perf_counter()  # type: ignore[typeddict-item]
+        await inner(scope, receive, send)
+
+    app.asgi_handler = timed
+
+
+BEFORE_SEND: Final = (
+    security_headers,
+    correct_options_allow,
+    default_cache_control,
+    vary_on_origin,
+    no_validators_on_api,
+    process_time_fallback,
+)
 """The ``before_send`` hooks ``CompatPlugin`` adds (after the app's own)."""

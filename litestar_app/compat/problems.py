@@ -22,6 +22,7 @@ from common.errors import ProblemDetailsException, internal_error_handler, probl
 if TYPE_CHECKING:
     from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
     from litestar import Request, Response
+    from litestar.middleware.rate_limit import CacheObject
     from litestar.types import Receive, Scope, Send
 
 
@@ -82,13 +83,19 @@ class RateLimitProblemMiddleware(RateLimitMiddleware):
 
     detail = "Too many requests; retry later."
 
+    # contract-shim: 21 (no RateLimit-* headers: Django's throttles send none)
+    def create_send_wrapper(self, send: Send, cache_object: CacheObject) -> Send:
+        """Successful answers pass unchanged (Litestar would add the ``RateLimit-*`` headers)."""
+        return send
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         except TooManyRequestsException as exc:
-            headers = dict(exc.headers or {})
-            reset = headers.get(self.config.rate_limit_reset_header_key)
-            headers["Retry-After"] = str(max(1, int(reset) if reset else 1))
+            limits = dict(exc.headers or {})
+            reset = limits.get(self.config.rate_limit_reset_header_key)
+            # Only Retry-After (decision 14); the RateLimit-* headers are not pinned (21).
+            headers = {"Retry-After": str(max(1, int(reset) if reset else 1))}
             raise ProblemDetailsException(
                 self.detail,
                 status_code=429,

@@ -12,6 +12,8 @@ than 1000 query fields and for ``?x=null``. Each unit below closes one of those 
 
 from __future__ import annotations
 
+import inspect
+
 import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
@@ -297,15 +299,34 @@ def _has_body_of_other_type(
     return has_body and media_type not in accepted
 
 
+# contract-shim: 21, 24 (security checks before parsing: the route's guards before a 415)
+async def _route_guards_first(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """Run the route's own guards (authentication, permissions) before refusing its body.
+
+    App-level guards run before the router's and controller's, so this 415 came before the
+    401 of an anonymous write; Django authenticates before it parses.
+    """
+    for layer in route_handler.ownership_layers:
+        for guard in layer.guards or []:
+            if guard in GUARDS:
+                continue
+            result = guard(connection, route_handler)
+            if inspect.isawaitable(result):
+                await result
+
+
 # contract-shim: 12 (a JSON endpoint given another media type: 415)
-def require_json_content_type(
+async def require_json_content_type(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """App-level guard: a body sent to a JSON-body handler must be ``application/json``.
 
     Litestar decodes a JSON ``data`` parameter whatever the ``Content-Type`` says (a form
     body then fails as malformed JSON -> 400); the contract wants 415. Guards run before the
-    body is read. Handlers taking multipart/form bodies are left alone.
+    body is read. Handlers taking multipart/form bodies are left alone. The route's other
+    guards decide first (401/403 before 415).
     """
     if connection.scope.get("method") not in {"POST", "PUT", "PATCH"}:
         return
@@ -320,6 +341,7 @@ def require_json_content_type(
     if expected == RequestEncodingType.JSON and _has_body_of_other_type(
         connection, ("application/json",)
     ):
+        await _route_guards_first(connection, route_handler)
         raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
 
 

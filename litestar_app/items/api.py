@@ -413,6 +413,9 @@ class AttachmentController(Controller):
             path=path,
             filename=attachment.filename,
             media_type=attachment.content_type,
+            # The stored type as uploaded: Litestar would append "; charset=utf-8" to text/*
+            # types, an encoding nobody checked (Django's FileResponse sends the type as is).
+            headers={"content-type": attachment.content_type},
             content_disposition_type="attachment",
         )
 

@@ -21,7 +21,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
@@ -48,17 +48,18 @@ PRICE_INVALID = 'Enter a price such as "12.50".'
 def login_redirect(request: Request[Any, Any, Any]) -> Redirect:
     """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``)."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"{LOGIN_URL}?next={quote(path, safe='/')}")
+    return Redirect(f"{LOGIN_URL}?next={quote(path, safe='/')}", media_type=MediaType.HTML)
 
 
 def see_other(location: str) -> Redirect:
     """303 See Other: the browser follows with a GET (no form re-post on reload)."""
-    return Redirect(location, status_code=303)
+    return Redirect(location, status_code=303, media_type=MediaType.HTML)
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
     """The token for the pages' hidden ``csrfmiddlewaretoken`` fields (double submit: it must
-    equal the ``csrftoken`` cookie, which the login set); a new cookie when it is gone."""
+    equal the ``csrftoken`` cookie, which the login set); a new token when it is gone. The
+    cookie is sent with every page that renders the token, as Django's ``get_token()`` does."""
     existing = request.cookies.get(CSRF_COOKIE)
     token = existing or secrets.token_urlsafe(32)
     # The attributes of users.session.csrf_cookie (a feature module items may not import).
@@ -70,7 +71,7 @@ def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
         max_age=31449600,
         expires=31449600,
     )
-    return token, [] if existing else [fresh]
+    return token, [fresh]
 
 
 async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
@@ -112,7 +113,7 @@ async def items_page(
     return Template("items/list.html", context=context, cookies=cookies)
 
 
-@get("/items/{item_id:str}/page", name="item-page", include_in_schema=False)
+@get("/items/{item_id:str}/page", name="item-page", include_in_schema=False, cache_control=NO_STORE)
 async def item_page_redirect(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -128,7 +129,9 @@ async def item_page_redirect(
         raise NotFoundError() from None
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     item = await service.get_item(pk)
-    return Redirect(f"{request.app.route_reverse('items-page')}#item-{item.id}")
+    return Redirect(
+        f"{request.app.route_reverse('items-page')}#item-{item.id}", media_type=MediaType.HTML
+    )
 
 
 def human_datetime(value: datetime) -> str:
@@ -328,4 +331,5 @@ static_files_router = create_static_files_router(
     include_in_schema=False,
     # Browsers may reuse a file for a minute (WhiteNoise's default max-age outside DEBUG).
     cache_control=CacheControlHeader(max_age=60, public=True),
+    opt={"exclude_from_auth": True},  # static files never authenticate (Django's WhiteNoise)
 )

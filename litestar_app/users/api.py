@@ -61,7 +61,8 @@ def token_rate_limit(settings: Settings) -> RateLimitConfig:
         rate_limit=(unit.strip().lower(), int(count)),  # type: ignore[arg-type]
         check_throttle_handler=lambda request: request.url.path.rstrip("/") == TOKEN_PATH,
         middleware_class=TokenRateLimitMiddleware,
-        set_rate_limit_headers=True,  # RateLimit-* too; Retry-After is derived from the reset
+        # The 429 takes Retry-After from the reset; compat keeps RateLimit-* off the answers.
+        set_rate_limit_headers=True,
     )
 
 
@@ -241,6 +242,7 @@ async def put_preferences(data: JSONBody[Preferences], state: State) -> Response
         key=THEME_COOKIE,
         value=theme,
         max_age=THEME_COOKIE_MAX_AGE,
+        expires=THEME_COOKIE_MAX_AGE,  # Expires with Max-Age, like Django's set_cookie
         path="/",
         samesite="lax",
         secure=not state.settings.debug,

@@ -46,13 +46,13 @@ _BEARER: Final = re.compile(r"^bearer ([^\s]+)$", re.IGNORECASE)
 
 AUTH_EXCLUDE: Final = [
     "^/health",
-    "^/api/schema",
     "^/auth/",
     "^/admin",
     "^/api/v1/auth/token",
     "^/api/v1/preferences",
 ]
-"""Paths the middleware skips (public endpoints; /auth/* reads the session itself)."""
+"""Paths the middleware skips (endpoints that take no credentials; /auth/* reads the session
+itself). The docs are public but authenticate like the API: a presented bad token is a 401."""
 BEARER_PREFIXES: Final = ("/api/", "/ws/")
 """Where a bearer token authenticates; elsewhere (the HTML pages) only the session does."""
 
@@ -131,11 +131,16 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
             user = await services.get_active_user(db_session(connection), user_id)
             if user is not None:
                 if connection.scope.get("method") not in SAFE_METHODS and not csrf_ok(connection):
-                    raise PermissionDeniedException("CSRF verification failed.")
+                    # The session was read: the answer varies with the Cookie header.
+                    raise PermissionDeniedException(
+                        "CSRF verification failed.", headers={"Vary": "Cookie"}
+                    )
                 return AuthenticationResult(user=user, auth=AuthInfo("session"))
         return AuthenticationResult(user=None, auth=None)
 
 
 def auth_middleware() -> DefineMiddleware:
     """The middleware as ``create_app`` registers it (after the session middleware)."""
-    return DefineMiddleware(JWTSessionAuthMiddleware, exclude=AUTH_EXCLUDE)
+    # exclude_http_methods=(): OPTIONS authenticates too (Litestar skips it by default), so a
+    # bad token is a 401 on every method, as on Django; anonymous OPTIONS stays open.
+    return DefineMiddleware(JWTSessionAuthMiddleware, exclude=AUTH_EXCLUDE, exclude_http_methods=())

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
+from litestar.enums import MediaType
 from litestar.response import Redirect, Template
 
 LOGIN_URL = "/auth/login"
@@ -44,7 +45,7 @@ def safe_next(value: object) -> str:
 
 def see_other(location: str) -> Redirect:
     """303 See Other: the browser follows with a GET (no form re-post on reload)."""
-    return Redirect(location, status_code=303)
+    return Redirect(location, status_code=303, media_type=MediaType.HTML)
 
 
 def login_page(
@@ -59,4 +60,11 @@ def login_page(
 ) -> Template:
     """The login form with the CSRF token ``csrf`` in its hidden field (``cookies`` set it)."""
     context = {"csrf": csrf, "error": error, "username": username, "next": next_url}
-    return Template(LOGIN_TEMPLATE, context=context, status_code=status, cookies=cookies)
+    # The form embeds the csrftoken cookie's token: the answer varies with the Cookie header.
+    return Template(
+        LOGIN_TEMPLATE,
+        context=context,
+        status_code=status,
+        cookies=cookies,
+        headers={"Vary": "Cookie"},
+    )

@@ -110,10 +110,11 @@ async def login(
     ],
 ) -> Response[Any]:
     """Check the form credentials and start a session."""
+    # Security checks before parsing: CSRF (403) before the content type (415).
+    enforce_csrf(request, data.csrfmiddlewaretoken or None)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in FORM_MEDIA_TYPES:
         raise ProblemDetailsException("Send a form body.", status_code=415)
-    enforce_csrf(request, data.csrfmiddlewaretoken or None)
     fields = {"username": data.username, "password": data.password}
     errors = [
         {"key": name, "source": "body", "message": "This field is required."}
