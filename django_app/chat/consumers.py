@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -37,6 +38,32 @@ CLOSE_MESSAGE_TOO_BIG = 1009
 SEND_BACKLOG = 100
 # What a failing channel layer raises: Redis errors, a dead socket, or our own timeout.
 BROADCAST_ERRORS = (TimeoutError, OSError, RedisError)
+
+
+# Arrays and objects nest at most this deep in a frame (the protocol's limit; json.loads
+# itself would hit Python's recursion limit near 1000 and fail the connection).
+MAX_JSON_DEPTH = 64
+# An escaped lone surrogate ("\\ud800") decodes to a str that has no UTF-8 form: not text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def frame_problem(value: Any) -> str | None:
+    """Why a decoded frame is not interoperable JSON (I-JSON, RFC 7493), or None."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "The frame holds a lone UTF-16 surrogate, which is not text."
+        elif isinstance(item, list | dict):
+            if depth >= MAX_JSON_DEPTH:
+                return f"The frame nests arrays and objects deeper than {MAX_JSON_DEPTH}."
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                stack.extend((child, depth + 1) for child in item.values())
+            else:
+                stack.extend((child, depth + 1) for child in item)
+    return None
 
 
 def _no_constants(name: str) -> Any:
@@ -72,8 +99,11 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:  # json.JSONDecodeError included
+        except (ValueError, RecursionError):  # json.JSONDecodeError included
             await self.send_error("malformed_json", "The frame is not valid JSON.")
+            return
+        if problem := frame_problem(content):
+            await self.send_error("malformed_json", problem)
             return
         await self.receive_json(content, **kwargs)
 
@@ -111,10 +141,17 @@ class ChatConsumer(JsonFrameConsumer):
     writer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        ticket = query.get("ticket", [""])[0]
+        query = parse_qs(
+            self.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        tickets = query.get("ticket", [])
         room_name = self.scope["url_route"]["kwargs"]["room"]
-        opened = await database_sync_to_async(self.authorize)(ticket, room_name)
+        # Two tickets are ambiguous: refused before either is looked up (neither is used up).
+        opened = (
+            await database_sync_to_async(self.authorize)(tickets[0], room_name)
+            if len(tickets) == 1
+            else None
+        )
         if opened is None:
             await self.close()  # before accept: the handshake is answered 403
             return

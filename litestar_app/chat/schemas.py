@@ -116,6 +116,11 @@ class ChatFrame(msgspec.Struct, kw_only=True):
 
     body: MessageBody
 
+    def __post_init__(self) -> None:
+        # PostgreSQL cannot store U+0000 in text (SQLite can): refused in every mode.
+        if "\x00" in self.body:
+            raise ValueError("Null characters are not allowed.")
+
 
 class ErrorFrame(msgspec.Struct, kw_only=True):
     """ChatErrorFrame: ``{"type": "error", "code", "detail"}``; the connection stays open."""
