@@ -44,7 +44,7 @@ MessageBody = Annotated[
         description="1..2000 characters, not whitespace-only.",
     ),
 ]
-ErrorCode = Literal["malformed_json", "invalid_message", "unavailable"]
+ErrorCode = Literal["malformed_json", "invalid_message", "unavailable", "lagging"]
 
 
 class RoomRead(msgspec.Struct, kw_only=True):
