@@ -1,4 +1,6 @@
-"""Contract shims: a Channels in-memory layer that reports what it drops.
+"""Contract shims for the framework's pub/sub (chat broadcasts).
+
+A Channels in-memory layer that reports what it drops.
 
 "Chat never drops silently" (v2, issue 13): ``InMemoryChannelLayer.group_send`` swallows
 ``ChannelFull``, so a connection whose channel is full (``capacity`` messages waiting) loses

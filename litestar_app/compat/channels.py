@@ -1,5 +1,7 @@
-"""Contract shims: a ``ChannelsPlugin`` whose Redis listener survives a Redis outage, and
-whose subscribers never drop a broadcast silently.
+"""Contract shims for the framework's pub/sub (chat broadcasts).
+
+A ``ChannelsPlugin`` whose Redis listener survives a Redis outage, and whose subscribers
+never drop a broadcast silently.
 
 CONTRACT decision 20 (the app recovers by itself when Redis comes back; "Litestar's Redis
 channels backend needs a supervisor that restarts its workers after an outage") and 28

@@ -13,7 +13,8 @@ at the only level where it can be done (an ASGI app is called after the headers 
 * ``HTTP_MAX_HEADER_BYTES`` (16 KiB, h11's default): request line + headers over it answer
   ``431`` and close;
 * ``HTTP_MAX_IN_FLIGHT`` (100): more requests in progress in this process answer ``503``
-  problem+json with ``Retry-After: 1`` instead of queueing without bound.
+  problem+json with ``Retry-After: 1`` instead of queueing without bound (open websockets
+  are not requests in progress: a crowded chat room does not count).
 
 ``ticket=`` values (single-use chat credentials) are redacted from uvicorn's log lines (the
 websocket ``[accepted]`` line carries the query string). The run command, for every deployment
@@ -198,7 +199,7 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if not upgrade:
             self._arm(BODY_TIMEOUT_S, self._body_timeout)
-        if not upgrade and len(self.tasks) >= MAX_IN_FLIGHT:
+        if not upgrade and self._http_in_flight() >= MAX_IN_FLIGHT:
             self.logger.warning("More than %d requests in flight: 503", MAX_IN_FLIGHT)
             app, self.app = self.app, overloaded
             try:
@@ -207,6 +208,12 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
                 self.app = app
             return
         super().on_headers_complete()
+
+    def _http_in_flight(self) -> int:
+        """HTTP requests in progress: uvicorn's task set also holds one task per open websocket
+        (a crowded chat room must not make the HTTP API answer 503)."""
+        websockets = sum(1 for c in self.connections if not isinstance(c, HttpToolsProtocol))
+        return len(self.tasks) - websockets
 
     def on_body(self, body: bytes) -> None:
         if self._timer is not None:
