@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from harness.accounts import Account, new_account
 from harness.servers import LiveServer
@@ -35,6 +36,9 @@ ACCOUNTS = 10
 #: The room is done when no client has received anything for this long (after every send).
 QUIET_S = 8.0
 DEADLINE_S = 600.0
+#: Close codes a crowded room may see: 1011 (uvicorn: keep-alive ping timeout, a client too
+#: busy to answer), 1001 (server going away). 1006 (no close frame) would be a crash.
+CLOSED_BY_SERVER = (1011, 1001)
 
 
 @dataclass
@@ -45,6 +49,8 @@ class Member:
     account: Account
     sent: list[str] = field(default_factory=list)
     frames: list[dict[str, Any]] = field(default_factory=list)
+    #: The close code when the server closed the connection during the test (else None).
+    closed: int | None = None
 
 
 async def _connect(base_url: str, room: str, members: list[Member]) -> list[ClientConnection]:
@@ -74,9 +80,13 @@ async def _crowd(base_url: str, room: str, members: list[Member]) -> None:
 
     async def read(member: Member, ws: ClientConnection) -> None:
         nonlocal last_frame
-        async for raw in ws:
-            member.frames.append(json.loads(raw))
-            last_frame = time.monotonic()
+        try:
+            async for raw in ws:
+                member.frames.append(json.loads(raw))
+                last_frame = time.monotonic()
+        except ConnectionClosed:
+            pass
+        member.closed = ws.close_code if ws.close_code is not None else 1006
 
     async def send(member: Member, ws: ClientConnection) -> None:
         for n in range(MESSAGES):
@@ -99,10 +109,16 @@ async def _crowd(base_url: str, room: str, members: list[Member]) -> None:
 
 
 def check_room(members: list[Member], stored: list[dict[str, Any]]) -> dict[str, int]:
-    """The accounting above; returns counts (delivered, missed, lagging, unavailable)."""
+    """The accounting above; returns counts (delivered, missed, lagging, unavailable, closed).
+
+    A connection the server closed during the test is not silent either (its client sees
+    the close, reconnects and reloads the history): it is counted, its frames are still
+    checked for duplicates and equality, not for completeness. On this loaded machine that
+    is uvicorn's keep-alive (a client too busy to answer a ping within 20 s: 1011).
+    """
     by_id = {m["id"]: m for m in stored}
     stored_bodies = {m["body"] for m in stored}
-    totals = {"delivered": 0, "missed": 0, "lagging": 0, "unavailable": 0}
+    totals = {"delivered": 0, "missed": 0, "lagging": 0, "unavailable": 0, "closed": 0}
     for member in members:
         messages = [f for f in member.frames if f.get("type") == "message"]
         errors = [f for f in member.frames if f.get("type") != "message"]
@@ -114,6 +130,11 @@ def check_room(members: list[Member], stored: list[dict[str, Any]]) -> dict[str,
             assert by_id.get(message["id"]) == message, (
                 f"client {member.index} got {message!r}, not in the history as such"
             )
+        totals["delivered"] += len(ids)
+        if member.closed is not None:
+            assert member.closed in CLOSED_BY_SERVER, f"client {member.index}: {member.closed}"
+            totals["closed"] += 1
+            continue
         missed = set(by_id) - set(ids)
         lagging = codes.count("lagging")
         assert bool(missed) == bool(lagging), (
@@ -124,7 +145,6 @@ def check_room(members: list[Member], stored: list[dict[str, Any]]) -> dict[str,
             f"client {member.index}: {len(unreported)} sent messages are not stored, "
             f"{codes.count('unavailable')} unavailable frames"
         )
-        totals["delivered"] += len(ids)
         totals["missed"] += len(missed)
         totals["lagging"] += lagging
         totals["unavailable"] += len(unreported)
@@ -146,6 +166,8 @@ def test_crowded_room_loses_nothing_silently(server: LiveServer) -> None:
         f"\n{server.framework}/{server.mode}: {CLIENTS} clients x {MESSAGES} messages, "
         f"{len(stored)} stored, {totals['delivered']}/{expected} deliveries "
         f"({100 * totals['delivered'] / max(expected, 1):.1f} %), {totals['lagging']} lagging "
-        f"frames, {totals['unavailable']} unavailable, {time.monotonic() - began:.0f} s"
+        f"frames, {totals['unavailable']} unavailable, {totals['closed']} closed by the server "
+        f"(keep-alive), {time.monotonic() - began:.0f} s"
     )
+    assert totals["closed"] <= CLIENTS // 10, f"{totals['closed']} connections were closed"
     assert len(stored) + totals["unavailable"] == CLIENTS * MESSAGES

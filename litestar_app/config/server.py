@@ -43,6 +43,8 @@ HEADER_TIMEOUT_S = float(os.environ.get("HTTP_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT_S = float(os.environ.get("HTTP_BODY_TIMEOUT", "30"))
 MAX_HEADER_BYTES = int(os.environ.get("HTTP_MAX_HEADER_BYTES", str(16 * 1024)))
 MAX_IN_FLIGHT = int(os.environ.get("HTTP_MAX_IN_FLIGHT", "100"))
+#: This process's HTTP request tasks (not its websockets): what ``MAX_IN_FLIGHT`` bounds.
+_HTTP_TASKS: set[asyncio.Task[None]] = set()
 #: uvicorn options that go with the protocol (``python -m config.server`` and the docs).
 UVICORN_OPTIONS: dict[str, Any] = {
     "http": "config.server:HardenedHttpToolsProtocol",
@@ -207,13 +209,19 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
             finally:
                 self.app = app
             return
+        if upgrade:
+            super().on_headers_complete()
+            return
+        before = set(self.tasks)
         super().on_headers_complete()
+        for task in self.tasks - before:  # the request's task (not started yet if pipelined)
+            _HTTP_TASKS.add(task)
+            task.add_done_callback(_HTTP_TASKS.discard)
 
     def _http_in_flight(self) -> int:
-        """HTTP requests in progress: uvicorn's task set also holds one task per open websocket
-        (a crowded chat room must not make the HTTP API answer 503)."""
-        websockets = sum(1 for c in self.connections if not isinstance(c, HttpToolsProtocol))
-        return len(self.tasks) - websockets
+        """HTTP requests in progress (``_HTTP_TASKS``): uvicorn's own task set also holds one
+        task per open websocket, and a crowded chat room must not make the API answer 503."""
+        return len(_HTTP_TASKS)
 
     def on_body(self, body: bytes) -> None:
         if self._timer is not None:
