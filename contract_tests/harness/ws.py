@@ -32,7 +32,7 @@ TICKET_TTL = 30
 RECV_TIMEOUT_S = 5.0
 ROOMS = "/api/v1/chat/rooms"
 TICKETS = "/api/v1/chat/tickets"
-ERROR_CODES = ("malformed_json", "invalid_message", "unavailable")
+ERROR_CODES = ("malformed_json", "invalid_message", "unavailable", "lagging")
 
 
 def ws_url(base_url: str, path: str) -> str:

@@ -130,3 +130,88 @@ def test_error_check_rejects_mutations(mutation: str) -> None:
 @pytest.mark.parametrize("raw", ['{"a": 1}', "[1, 2]", '{\n"a":1}', '{"a":1} '])
 def test_compact_check_rejects_whitespace(raw: str) -> None:
     assert not is_compact_json(raw)
+
+
+# --------------------------------------------------------------------------- edge cases
+
+#: Edge-case echo tests (tests/test_edge_websockets.py) that must FAIL on every framework
+#: against the wrong server: it echoes lone surrogates, deep nesting and binary frames back,
+#: and never closes with 1009.
+EDGE_FAILURES = [
+    "test_echo_malformed_text_gets_error_and_stays_open",
+    "test_echo_binary_and_huge_frames",
+]
+
+
+def test_edge_tests_fail_against_a_wrong_websocket_server(
+    wrong_ws_url: str, tmp_path: Path
+) -> None:
+    node_ids = [f"tests/test_edge_websockets.py::{name}" for name in EDGE_FAILURES]
+    proc, outcomes, _ = run_suite(node_ids, tmp_path, wrong_ws_url)
+    assert proc.returncode == 1, f"expected test failures (exit 1):\n{proc.stdout[-3000:]}"
+    for name in EDGE_FAILURES:
+        for fw in FRAMEWORKS:
+            cases = cases_of(outcomes, name, fw)
+            assert cases, f"{name}[{fw}] did not run:\n{proc.stdout[-2000:]}"
+            passed = [case for case, outcome in cases.items() if outcome == "passed"]
+            assert not passed, f"passed against the wrong server: {passed}"
+
+
+# --------------------------------------------------------------------------- overload
+
+
+def _room(drop: int = 0, lagging: bool = False, unavailable: int = 0) -> tuple[Any, Any]:
+    """Three members, two messages each, everything delivered; then the asked-for faults."""
+    from chaos.test_chat_overload import Member
+    from harness.accounts import Account
+
+    account = Account(id="1", username="alice", email="a@example.com", password="x", token="t")
+    members = [Member(i, account) for i in range(3)]
+    stored = []
+    for member in members:
+        for n in range(2):
+            body = f"m{member.index}-{n}"
+            member.sent.append(body)
+            if len(stored) < 6 - unavailable:
+                stored.append(GOOD_MESSAGE | {"id": len(stored) + 1, "body": body})
+    for member in members:
+        member.frames = copy.deepcopy(stored)
+    if unavailable:
+        members[2].frames.append(GOOD_ERROR | {"code": "unavailable"})
+    del members[1].frames[:drop]
+    if lagging:
+        members[1].frames.append(GOOD_ERROR | {"code": "lagging"})
+    return members, stored
+
+
+def test_overload_check_accepts_a_sound_room() -> None:
+    from chaos.test_chat_overload import check_room
+
+    assert check_room(*_room())["delivered"] == 18
+    assert check_room(*_room(drop=2, lagging=True))["lagging"] == 1
+    assert check_room(*_room(unavailable=1))["unavailable"] == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["silent-drop", "spurious-lagging", "silent-unavailable", "duplicate", "altered"],
+)
+def test_overload_check_catches_silent_loss(fault: str) -> None:
+    """A room where a message was lost silently (the stock in-memory layer) fails the check."""
+    from chaos.test_chat_overload import check_room
+
+    members, stored = {
+        "silent-drop": lambda: _room(drop=2),
+        "spurious-lagging": lambda: _room(lagging=True),
+        "silent-unavailable": lambda: _room(unavailable=1),
+        "duplicate": _room,
+        "altered": _room,
+    }[fault]()
+    if fault == "silent-unavailable":
+        members[2].frames.pop()  # the sender was never told
+    if fault == "duplicate":
+        members[0].frames.append(members[0].frames[0])
+    if fault == "altered":
+        members[0].frames[0] = members[0].frames[0] | {"body": "changed"}
+    with pytest.raises(AssertionError):
+        check_room(members, stored)

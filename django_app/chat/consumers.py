@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,11 +33,38 @@ from users.models import User
 logger = logging.getLogger("chat")
 
 CLOSE_MESSAGE_TOO_BIG = 1009
-# Broadcasts queued for one connection whose client does not read; more are dropped for it
-# alone, so a slow reader never holds up the room (nor grows memory without bound).
-SEND_BACKLOG = 100
+# Client frames of one connection waiting to be stored and broadcast; a client that sends
+# faster than that waits (its socket is not read meanwhile), it is never answered "full".
+INBOX_SIZE = 16
+LAGGING = "Messages were dropped because this connection fell behind; reload the history."
 # What a failing channel layer raises: Redis errors, a dead socket, or our own timeout.
 BROADCAST_ERRORS = (TimeoutError, OSError, RedisError)
+
+
+# Arrays and objects nest at most this deep in a frame (the protocol's limit; json.loads
+# itself would hit Python's recursion limit near 1000 and fail the connection).
+MAX_JSON_DEPTH = 64
+# An escaped lone surrogate ("\\ud800") decodes to a str that has no UTF-8 form: not text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def frame_problem(value: Any) -> str | None:
+    """Why a decoded frame is not interoperable JSON (I-JSON, RFC 7493), or None."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "The frame holds a lone UTF-16 surrogate, which is not text."
+        elif isinstance(item, list | dict):
+            if depth >= MAX_JSON_DEPTH:
+                return f"The frame nests arrays and objects deeper than {MAX_JSON_DEPTH}."
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                stack.extend((child, depth + 1) for child in item.values())
+            else:
+                stack.extend((child, depth + 1) for child in item)
+    return None
 
 
 def _no_constants(name: str) -> Any:
@@ -72,8 +100,11 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:  # json.JSONDecodeError included
+        except (ValueError, RecursionError):  # json.JSONDecodeError included
             await self.send_error("malformed_json", "The frame is not valid JSON.")
+            return
+        if problem := frame_problem(content):
+            await self.send_error("malformed_json", problem)
             return
         await self.receive_json(content, **kwargs)
 
@@ -101,20 +132,62 @@ class EchoConsumer(JsonFrameConsumer):
         await self.send_json(content)
 
 
+class Outbox:
+    """The broadcasts waiting to be sent to one client, at most ``limit`` of them.
+
+    A broadcast that finds the outbox full is dropped for this client alone (a slow reader
+    never holds up the room) and, once per gap, a ``lagging`` marker takes its place: the
+    client gets a ``lagging`` error frame exactly where messages are missing. The marker
+    uses one slot past ``limit``, so the queue never holds more than ``limit + 1`` items.
+    """
+
+    MARKER: dict[str, Any] = {"type": "error", "code": "lagging", "detail": LAGGING}
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.gap_open = False
+
+    def put(self, message: dict[str, Any]) -> None:
+        if self.queue.qsize() < self.limit:
+            self.gap_open = False
+            self.queue.put_nowait(message)
+        else:
+            self.mark_gap()
+
+    def mark_gap(self) -> None:
+        """Messages were lost here (by this outbox or upstream): queue one marker per gap."""
+        if not self.gap_open:
+            self.gap_open = True
+            self.queue.put_nowait(self.MARKER)
+
+    async def get(self) -> dict[str, Any]:
+        return await self.queue.get()
+
+
 class ChatConsumer(JsonFrameConsumer):
     """``/ws/chat/<room>?ticket=...``: post to a room and receive everything posted to it."""
 
     user: User
     room: Room
     group_name: str = ""
-    outbox: asyncio.Queue[dict[str, Any]]
+    outbox: Outbox
+    inbox: asyncio.Queue[Any]
     writer: asyncio.Task[None] | None = None
+    poster: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        ticket = query.get("ticket", [""])[0]
+        query = parse_qs(
+            self.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        tickets = query.get("ticket", [])
         room_name = self.scope["url_route"]["kwargs"]["room"]
-        opened = await database_sync_to_async(self.authorize)(ticket, room_name)
+        # Two tickets are ambiguous: refused before either is looked up (neither is used up).
+        opened = (
+            await database_sync_to_async(self.authorize)(tickets[0], room_name)
+            if len(tickets) == 1
+            else None
+        )
         if opened is None:
             await self.close()  # before accept: the handshake is answered 403
             return
@@ -128,8 +201,13 @@ class ChatConsumer(JsonFrameConsumer):
             self.group_name = ""
             await self.close()
             return
-        self.outbox = asyncio.Queue(maxsize=SEND_BACKLOG)
+        self.outbox = Outbox(settings.WS_SEND_BACKLOG)
         self.writer = asyncio.create_task(self.write_outbox())
+        # Client frames are stored and broadcast by their own task, in order: while one is
+        # being stored this consumer keeps taking broadcasts off its channel (else a busy
+        # database would fill the channel and the room's messages would be dropped).
+        self.inbox = asyncio.Queue(maxsize=INBOX_SIZE)
+        self.poster = asyncio.create_task(self.post_inbox())
         await self.accept()
 
     def authorize(self, ticket: str, room_name: str) -> tuple[User, Room] | None:
@@ -143,8 +221,11 @@ class ChatConsumer(JsonFrameConsumer):
             return None
 
     async def disconnect(self, code: int) -> None:
-        if self.writer is not None:
-            self.writer.cancel()
+        for task in (self.writer, self.poster):
+            if task is not None:
+                task.cancel()
+        if take_dropped := getattr(self.channel_layer, "take_dropped", None):
+            take_dropped(self.channel_name)
         if self.group_name:
             try:
                 async with asyncio.timeout(settings.WS_BROADCAST_TIMEOUT):
@@ -153,6 +234,20 @@ class ChatConsumer(JsonFrameConsumer):
                 logger.warning("chat: leaving %s failed", self.group_name, exc_info=True)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.inbox.put(content)  # waits while INBOX_SIZE frames are pending
+
+    async def post_inbox(self) -> None:
+        """Handle the client's frames one after the other (their order is kept)."""
+        while True:
+            content = await self.inbox.get()
+            try:
+                await self.post(content)
+            except Exception:  # the client went away mid-answer: disconnect() cleans up
+                logger.debug("chat: answering a frame failed", exc_info=True)
+                return
+
+    async def post(self, content: Any) -> None:
+        """One decoded frame: validate, persist, broadcast (or answer with an error frame)."""
         if not isinstance(content, dict):
             await self.send_error("malformed_json", 'A chat frame is a JSON object {"body": ...}.')
             return
@@ -193,11 +288,15 @@ class ChatConsumer(JsonFrameConsumer):
             logger.warning("chat: discarding message %s failed", message_id, exc_info=True)
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        """A broadcast from the group (any process): queue it for this client."""
-        try:
-            self.outbox.put_nowait(event["message"])
-        except asyncio.QueueFull:
-            logger.info("chat: dropped a message for a slow client in %s", self.group_name)
+        """A broadcast from the group (any process): queue it for this client.
+
+        The in-memory layer reports broadcasts it dropped because this connection's channel
+        was full (``compat.channels``): they become a ``lagging`` marker too.
+        """
+        self.outbox.put(event["message"])
+        take_dropped = getattr(self.channel_layer, "take_dropped", None)
+        if take_dropped is not None and take_dropped(self.channel_name):
+            self.outbox.mark_gap()
 
     async def write_outbox(self) -> None:
         """Send queued broadcasts in order; a client that stops reading only stalls this task."""

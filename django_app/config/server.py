@@ -13,7 +13,8 @@ at the only level where it can be done (an ASGI app is called after the headers 
 * ``HTTP_MAX_HEADER_BYTES`` (16 KiB, h11's default): request line + headers over it answer
   ``431`` and close;
 * ``HTTP_MAX_IN_FLIGHT`` (100): more requests in progress in this process answer ``503``
-  problem+json with ``Retry-After: 1`` instead of queueing without bound.
+  problem+json with ``Retry-After: 1`` instead of queueing without bound (open websockets
+  are not requests in progress: a crowded chat room does not count).
 
 ``ticket=`` values (single-use chat credentials) are redacted from uvicorn's log lines (the
 websocket ``[accepted]`` line carries the query string). The run command, for every deployment
@@ -42,6 +43,8 @@ HEADER_TIMEOUT_S = float(os.environ.get("HTTP_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT_S = float(os.environ.get("HTTP_BODY_TIMEOUT", "30"))
 MAX_HEADER_BYTES = int(os.environ.get("HTTP_MAX_HEADER_BYTES", str(16 * 1024)))
 MAX_IN_FLIGHT = int(os.environ.get("HTTP_MAX_IN_FLIGHT", "100"))
+#: This process's HTTP request tasks (not its websockets): what ``MAX_IN_FLIGHT`` bounds.
+_HTTP_TASKS: set[asyncio.Task[None]] = set()
 #: uvicorn options that go with the protocol (``python -m config.server`` and the docs).
 UVICORN_OPTIONS: dict[str, Any] = {
     "http": "config.server:HardenedHttpToolsProtocol",
@@ -198,7 +201,7 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if not upgrade:
             self._arm(BODY_TIMEOUT_S, self._body_timeout)
-        if not upgrade and len(self.tasks) >= MAX_IN_FLIGHT:
+        if not upgrade and self._http_in_flight() >= MAX_IN_FLIGHT:
             self.logger.warning("More than %d requests in flight: 503", MAX_IN_FLIGHT)
             app, self.app = self.app, overloaded
             try:
@@ -206,7 +209,19 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
             finally:
                 self.app = app
             return
+        if upgrade:
+            super().on_headers_complete()
+            return
+        before = set(self.tasks)
         super().on_headers_complete()
+        for task in self.tasks - before:  # the request's task (not started yet if pipelined)
+            _HTTP_TASKS.add(task)
+            task.add_done_callback(_HTTP_TASKS.discard)
+
+    def _http_in_flight(self) -> int:
+        """HTTP requests in progress (``_HTTP_TASKS``): uvicorn's own task set also holds one
+        task per open websocket, and a crowded chat room must not make the API answer 503."""
+        return len(_HTTP_TASKS)
 
     def on_body(self, body: bytes) -> None:
         if self._timer is not None:

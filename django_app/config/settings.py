@@ -181,6 +181,9 @@ if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNELS_PREFIX):
 SECURITY_CACHE = "security"
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
+# Chat broadcasts queued for one connection that has not sent them yet (WS_SEND_BACKLOG); past
+# it the connection misses messages and gets one ``lagging`` error frame per gap instead.
+WS_SEND_BACKLOG = int(os.environ.get("WS_SEND_BACKLOG", "100"))
 if REDIS_URL:
     _redis_cache = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -219,12 +222,13 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         },
     }
-    # One process: groups live in memory. ``capacity`` bounds each connection's backlog; a
-    # group_send to a full channel drops the message for that (slow) connection only.
+    # One process: groups live in memory. ``capacity`` bounds each connection's channel; a
+    # group_send to a full channel drops the message for that (slow) connection only, and
+    # this layer reports the drop so the connection gets a ``lagging`` frame (never silent).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 100},
+            "BACKEND": "compat.channels.ReportingInMemoryChannelLayer",
+            "CONFIG": {"capacity": WS_SEND_BACKLOG},
         },
     }
 

@@ -26,7 +26,7 @@ from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.exceptions import WebSocketDisconnect, WebSocketException
 from litestar.middleware import ASGIMiddleware
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.status_codes import WS_1008_POLICY_VIOLATION
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -58,6 +58,32 @@ logger = logging.getLogger("chat")
 WS_1009_MESSAGE_TOO_BIG: Final = 1009
 BINARY_FRAME = "Frames must be JSON text, not binary."
 NOT_JSON = "The frame is not valid JSON."
+MAX_JSON_DEPTH: Final = 64
+"""Arrays and objects nest at most this deep in a frame (the protocol's limit; msgspec
+itself gives up near Python's recursion limit)."""
+
+
+def decode_frame(text: str) -> Any:
+    """A text frame's JSON value; ``msgspec.DecodeError`` when it is not interoperable JSON.
+
+    msgspec already refuses escaped lone surrogates (I-JSON, RFC 7493); the depth limit
+    is the protocol's.
+    """
+    try:
+        value = msgspec.json.decode(text)
+    except RecursionError:
+        raise msgspec.DecodeError(NOT_JSON) from None
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | dict):
+            if depth >= MAX_JSON_DEPTH:
+                raise msgspec.DecodeError(
+                    f"The frame nests arrays and objects deeper than {MAX_JSON_DEPTH}."
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def error_frame(code: ErrorCode, detail: str) -> str:
@@ -139,9 +165,9 @@ async def echo(data: str) -> str:
     if not data:
         return error_frame("malformed_json", BINARY_FRAME)
     try:
-        value = msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return error_frame("malformed_json", NOT_JSON)
+        value = decode_frame(data)
+    except msgspec.DecodeError as exc:
+        return error_frame("malformed_json", str(exc) or NOT_JSON)
     return msgspec.json.encode(value).decode()
 
 
@@ -151,12 +177,14 @@ async def chat_room(
     channels: NamedDependency[SupervisedChannelsPlugin],
     ticket_store: NamedDependency[TicketStore],
     room: FromPath[str],
-    ticket: FromQuery[str] = "",
 ) -> None:
     """``/ws/chat/<room>?ticket=...``: post to a room and receive everything posted to it."""
+    tickets = socket.query_params.getall("ticket", [])
+    if len(tickets) != 1:  # two are ambiguous: refused before either is looked up
+        return await _refuse(socket, "Missing, invalid, expired or used ticket.")
     config = sqlalchemy_config(socket.app)
     async with config.get_session() as session:
-        user = await consume_ticket(session, ticket_store, ticket)
+        user = await consume_ticket(session, ticket_store, tickets[0])
         if user is None:
             return await _refuse(socket, "Missing, invalid, expired or used ticket.")
         try:
@@ -219,9 +247,9 @@ async def _receive_loop(
             await socket.send_text(error_frame("malformed_json", BINARY_FRAME))
             continue
         try:
-            content = msgspec.json.decode(text)
-        except msgspec.DecodeError:
-            await socket.send_text(error_frame("malformed_json", NOT_JSON))
+            content = decode_frame(text)
+        except msgspec.DecodeError as exc:
+            await socket.send_text(error_frame("malformed_json", str(exc) or NOT_JSON))
             continue
         await _receive_json(socket, channels, channel, room, user, content)
 

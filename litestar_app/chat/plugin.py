@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+import msgspec
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.di import Provide
@@ -23,6 +24,7 @@ from sqladmin_litestar_plugin import SQLAdminPlugin
 
 from chat.admin import ADMIN_VIEWS
 from chat.routing import websocket_router
+from chat.schemas import ErrorFrame
 from chat.services import MemoryTicketStore, RedisTicketStore, TicketStore
 from chat.urls import api_router, page_handlers
 from compat.channels import SupervisedChannelsPlugin
@@ -34,21 +36,25 @@ if TYPE_CHECKING:
 
     from config.settings import Settings
 
-SUBSCRIBER_MAX_BACKLOG: Final = 100
-"""Broadcasts queued per connection; a client that does not read loses the oldest ones
-(``dropleft``) instead of holding up the room."""
+LAGGING: Final = "Messages were dropped because this connection fell behind; reload the history."
 
 
-def channels_plugin(redis: Redis | None) -> SupervisedChannelsPlugin:
-    """The app's pub/sub: in memory (embedded) or Redis (every process of the app)."""
+def channels_plugin(redis: Redis | None, send_backlog: int = 100) -> SupervisedChannelsPlugin:
+    """The app's pub/sub: in memory (embedded) or Redis (every process of the app).
+
+    ``send_backlog`` (``WS_SEND_BACKLOG``) broadcasts wait per connection; past it a client
+    that does not keep up misses broadcasts (instead of holding up the room) and gets one
+    ``lagging`` error frame per gap, where they are missing.
+    """
     backend: RedisChannelsPubSubBackend | MemoryChannelsBackend = (
         RedisChannelsPubSubBackend(redis=redis) if redis is not None else MemoryChannelsBackend()
     )
     return SupervisedChannelsPlugin(
         backend,
+        lag_event=msgspec.json.encode(ErrorFrame(code="lagging", detail=LAGGING)),
         arbitrary_channels_allowed=True,  # one channel per room, created on first join
-        subscriber_max_backlog=SUBSCRIBER_MAX_BACKLOG,
-        subscriber_backlog_strategy="dropleft",
+        subscriber_max_backlog=send_backlog,
+        subscriber_backlog_strategy="backoff",
     )
 
 
@@ -61,7 +67,7 @@ class ChatPlugin(InitPluginProtocol):
             if redis is not None
             else MemoryTicketStore()
         )
-        self.channels = channels_plugin(redis)
+        self.channels = channels_plugin(redis, settings.ws_send_backlog)
 
     def provide_ticket_store(self) -> TicketStore:
         """Dependency ``ticket_store``: Redis (shared by the app's processes) or memory."""

@@ -44,7 +44,7 @@ MessageBody = Annotated[
         description="1..2000 characters, not whitespace-only.",
     ),
 ]
-ErrorCode = Literal["malformed_json", "invalid_message", "unavailable"]
+ErrorCode = Literal["malformed_json", "invalid_message", "unavailable", "lagging"]
 
 
 class RoomRead(msgspec.Struct, kw_only=True):
@@ -115,6 +115,11 @@ class ChatFrame(msgspec.Struct, kw_only=True):
     """A client's chat frame ``{"body": str}``; other keys are ignored."""
 
     body: MessageBody
+
+    def __post_init__(self) -> None:
+        # PostgreSQL cannot store U+0000 in text (SQLite can): refused in every mode.
+        if "\x00" in self.body:
+            raise ValueError("Null characters are not allowed.")
 
 
 class ErrorFrame(msgspec.Struct, kw_only=True):

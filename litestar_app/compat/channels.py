@@ -1,4 +1,7 @@
-"""Contract shims: a ``ChannelsPlugin`` whose Redis listener survives a Redis outage.
+"""Contract shims for the framework's pub/sub (chat broadcasts).
+
+A ``ChannelsPlugin`` whose Redis listener survives a Redis outage, and whose subscribers
+never drop a broadcast silently.
 
 CONTRACT decision 20 (the app recovers by itself when Redis comes back; "Litestar's Redis
 channels backend needs a supervisor that restarts its workers after an outage") and 28
@@ -14,6 +17,13 @@ a small supervisor next to it: it notices the dead task, waits until Redis answe
 restarts the task (redis-py re-subscribes the pub/sub connection's channels when it
 reconnects) and reconciles the Redis subscriptions with the plugin's subscribers. Existing
 websocket connections keep their subscriber and receive again without reconnecting.
+
+"Chat never drops silently" (v2, issue 13): upstream's bounded subscriber either drops the
+oldest event (``dropleft``) or the newest (``backoff``, ``put_nowait`` returns False and the
+plugin ignores it), silently either way. ``LaggingSubscriber`` (the plugin's
+``subscriber_class``) bounds its backlog the same way but queues the plugin's ``lag_event``
+(the ``lagging`` error frame) once per gap, where the events are missing; the Django twin is
+its in-memory layer's drop report plus the consumer's outbox (``chat/consumers.py``).
 """
 
 from __future__ import annotations
@@ -26,12 +36,12 @@ from typing import TYPE_CHECKING, Any
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.channels.subscriber import Subscriber
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import TracebackType
 
-    from litestar.channels.subscriber import Subscriber
 
 logger = logging.getLogger("chat")
 
@@ -41,14 +51,50 @@ SUPERVISE_INTERVAL = 0.5
 """Seconds between two looks at the listener task."""
 
 
+# contract-shim: v2 chat never drops silently (a full backlog queues a lagging frame)
+class LaggingSubscriber(Subscriber):
+    """A subscriber holding at most ``max_backlog`` events, plus one marker per gap.
+
+    An event that finds the backlog full is dropped for this subscriber alone (a slow
+    reader never holds up the others) and, once per gap, the plugin's ``lag_event`` takes
+    its place, so the client learns exactly where it missed events. The queue never holds
+    more than ``max_backlog + 1`` items.
+    """
+
+    def __init__(
+        self, plugin: ChannelsPlugin, max_backlog: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(plugin)  # an unbounded queue: the bound is kept here
+        self._limit = max_backlog or 0
+        self._lag_event: bytes = getattr(plugin, "lag_event", b"")
+        self._gap_open = False
+
+    def put_nowait(self, item: bytes | None) -> bool:
+        if item is None:  # the stop sentinel always gets in
+            return super().put_nowait(None)
+        if not self._limit or self.qsize < self._limit:
+            self._gap_open = False
+            return super().put_nowait(item)
+        if not self._gap_open and self._lag_event:
+            self._gap_open = True
+            super().put_nowait(self._lag_event)
+        return False
+
+
 # contract-shim: 20 (faults: fan-out recovers after a Redis outage without a restart)
 class SupervisedChannelsPlugin(ChannelsPlugin):
     """``ChannelsPlugin`` whose Redis listener is restarted after an outage."""
 
     def __init__(
-        self, backend: RedisChannelsPubSubBackend | MemoryChannelsBackend, **kwargs: Any
+        self,
+        backend: RedisChannelsPubSubBackend | MemoryChannelsBackend,
+        *,
+        lag_event: bytes = b"",
+        **kwargs: Any,
     ) -> None:
-        super().__init__(backend, **kwargs)
+        super().__init__(backend, subscriber_class=LaggingSubscriber, **kwargs)
+        self.lag_event = lag_event
+        """What a subscriber queues where it had to drop events (see ``LaggingSubscriber``)."""
         self._supervisor: asyncio.Task[None] | None = None
 
     @property

@@ -113,6 +113,9 @@ class Settings:
     """Seconds a websocket ticket stays valid (``WS_TICKET_TTL``)."""
     ws_broadcast_timeout: float = 1.5
     """Upper bound in seconds for one chat broadcast (``WS_BROADCAST_TIMEOUT``)."""
+    ws_send_backlog: int = 100
+    """Broadcasts queued per connection; past it the connection gets a ``lagging`` frame
+    (``WS_SEND_BACKLOG``)."""
 
     @classmethod
     def from_env(cls) -> Self:
@@ -145,6 +148,7 @@ class Settings:
             ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
             ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),
             ws_broadcast_timeout=float(os.environ.get("WS_BROADCAST_TIMEOUT", "1.5")),
+            ws_send_backlog=int(os.environ.get("WS_SEND_BACKLOG", "100")),
         )
         settings.check()
         return settings

@@ -286,13 +286,45 @@ async def test_hanging_broadcast_times_out(
     await client.disconnect()
 
 
-async def test_slow_reader_does_not_block_the_room(alice: User, bob: User, lobby: Room) -> None:
-    from chat.consumers import SEND_BACKLOG
-
+async def test_slow_reader_does_not_block_the_room(
+    alice: User, bob: User, lobby: Room, settings: Settings
+) -> None:
     sender = await chat_client(alice)
     await chat_client(bob)  # connected, never reads
 
-    for index in range(SEND_BACKLOG + 20):
+    for index in range(settings.WS_SEND_BACKLOG + 20):
         await sender.send_json_to({"body": f"m{index}"})
         assert (await sender.receive_json_from())["body"] == f"m{index}"
     await sender.disconnect()
+
+
+def test_outbox_marks_each_gap_once_where_messages_are_missing() -> None:
+    from chat.consumers import Outbox
+
+    outbox = Outbox(2)
+    for n in range(5):  # 0 and 1 fit; 2, 3, 4 are dropped: one marker
+        outbox.put({"n": n})
+    assert outbox.queue.qsize() == 3
+    first = [outbox.queue.get_nowait() for _ in range(3)]
+    assert first == [{"n": 0}, {"n": 1}, Outbox.MARKER]
+    assert Outbox.MARKER["code"] == "lagging"
+    outbox = Outbox(5)
+    outbox.put({"n": 5})
+    outbox.mark_gap()  # reported upstream (the channel layer): a second gap
+    outbox.put({"n": 6})
+    assert [outbox.queue.get_nowait() for _ in range(3)] == [{"n": 5}, Outbox.MARKER, {"n": 6}]
+
+
+async def test_a_full_channel_is_reported_as_lagging(alice: User, lobby: Room) -> None:
+    """The in-memory layer's drops (a full channel) reach the client as ``lagging``."""
+    client = await chat_client(alice)
+    layer = get_channel_layer()
+    await client.send_json_to({"body": "first"})
+    first = await client.receive_json_from()
+    (channel,) = layer.groups[room_group(lobby.name)]
+    layer.dropped[channel] += 3
+    await client.send_json_to({"body": "second"})
+    second = await client.receive_json_from()
+    lagging = await client.receive_json_from()
+    assert (first["body"], second["body"], lagging["code"]) == ("first", "second", "lagging")
+    await client.disconnect()

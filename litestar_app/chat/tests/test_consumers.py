@@ -182,3 +182,21 @@ def test_page_session_ticket_and_socket(app_client: TestClient[Litestar], alice:
     with app_client.websocket_connect(f"/ws/chat/lobby?ticket={one}", headers=WS_HEADERS) as ws:
         ws.send_json({"body": "from the page"})
         assert ws.receive_json()["user"] == "alice"
+
+
+def test_a_full_subscriber_queues_one_lagging_frame_per_gap() -> None:
+    from litestar.channels.backends.memory import MemoryChannelsBackend
+
+    from chat.plugin import channels_plugin
+    from compat.channels import LaggingSubscriber
+
+    plugin = channels_plugin(None, send_backlog=2)
+    assert isinstance(plugin._backend, MemoryChannelsBackend)
+    subscriber = LaggingSubscriber(plugin, max_backlog=2)
+    results = [subscriber.put_nowait(f"m{n}".encode()) for n in range(5)]
+    assert results == [True, True, False, False, False]
+    queued = [subscriber._queue.get_nowait() for _ in range(subscriber.qsize)]
+    assert queued[:2] == [b"m0", b"m1"]
+    assert json.loads(queued[2])["code"] == "lagging"
+    assert subscriber.put_nowait(b"m5") and subscriber.put_nowait(None)  # room again; stop
+    assert [subscriber._queue.get_nowait() for _ in range(2)] == [b"m5", None]
