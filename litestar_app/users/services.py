@@ -9,7 +9,6 @@ the welcome email.
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,10 +32,6 @@ if TYPE_CHECKING:
 SEED_PASSWORD = "seed-password-123"
 SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
 JWT_ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
-
-
-InvalidTokenError = jwt.InvalidTokenError
 
 
 USER_REGISTERED = "user_registered"
@@ -148,71 +143,6 @@ def issue_access_token(user: User, settings: Settings) -> dict[str, Any]:
         "token_type": "bearer",
         "expires_in": settings.access_token_ttl,
     }
-
-
-NUMERIC_DATE_MAX = 253402300799
-"""9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
-
-
-def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float) -> None:
-    """The contract's claim rule (decision 25), identical in both apps; raise if broken.
-
-    ``exp`` and ``iat`` required, ``nbf`` optional: JSON integers (not bool, not float) in
-    ``[0, NUMERIC_DATE_MAX]``, with ``exp > now``, ``iat <= now`` and ``nbf <= now`` (no
-    leeway). ``sub`` a UUID in canonical form; ``iss``/``aud`` strings equal to the settings;
-    ``jti`` a non-empty string; ``type`` the string ``"access"``.
-    """
-    dates: dict[str, int] = {}
-    for name in ("exp", "iat", "nbf"):
-        if name == "nbf" and name not in claims:
-            continue
-        value = claims.get(name)
-        if type(value) is not int or not 0 <= value <= NUMERIC_DATE_MAX:
-            raise InvalidTokenError(f"Claim {name!r} must be an integer NumericDate.")
-        dates[name] = value
-    if dates["exp"] <= now or dates["iat"] > now or dates.get("nbf", 0) > now:
-        raise InvalidTokenError("The token is expired or not valid yet.")
-    sub = claims.get("sub")
-    try:
-        canonical = isinstance(sub, str) and str(uuid.UUID(sub)) == sub
-    except ValueError:
-        canonical = False
-    if not canonical:
-        raise InvalidTokenError("Claim 'sub' must be a user id.")
-    jti = claims.get("jti")
-    if claims.get("iss") != issuer or claims.get("aud") != audience:
-        raise InvalidTokenError("Wrong issuer or audience.")
-    if not (isinstance(jti, str) and jti) or claims.get("type") != "access":
-        raise InvalidTokenError("Not an access token.")
-
-
-def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    """Verify signature (HS256 only), then the claim rule (:func:`check_claims`); else raise."""
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[JWT_ALGORITHM],
-        # PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types: the
-        # contract's rule runs first, then PyJWT's own checks.
-        options={
-            "require": REQUIRED_CLAIMS,
-            "verify_exp": False,
-            "verify_iat": False,
-            "verify_nbf": False,
-            "verify_aud": False,
-            "verify_iss": False,
-        },
-    )
-    check_claims(claims, settings.jwt_issuer, settings.jwt_audience, time.time())
-    verified: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[JWT_ALGORITHM],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        options={"require": REQUIRED_CLAIMS},
-    )
-    return verified
 
 
 async def write_welcome_email(db: AsyncSession, user_id: uuid.UUID) -> OutboxEmail | None:
