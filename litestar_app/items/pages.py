@@ -20,7 +20,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
@@ -83,6 +83,20 @@ async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession
     except ValueError:
         return None
     return user if user is not None and user.is_active else None
+
+
+async def provide_form_service(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> ItemService | None:
+    """The form pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
+    user = await session_user(request, db_session)
+    if user is None:
+        return None
+    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+
+
+FORM_DEPENDENCIES = {"items_service": Provide(provide_form_service)}
+"""What the create and edit pages share (the Django twin: ``ItemFormPageMixin``)."""
 
 
 def _user(request: Request[Any, Any, Any]) -> User | None:
@@ -219,14 +233,14 @@ def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
     include_in_schema=False,
     cache_control=NO_STORE,
     opt={"exclude_from_auth": True},
+    dependencies=FORM_DEPENDENCIES,
 )
 async def item_create_page(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], items_service: ItemService | None
 ) -> Template | Redirect:
-    user = await session_user(request, db_session)
-    if user is None:
+    if items_service is None:
         return login_redirect(request)
-    return _form_page(request, user, dict.fromkeys(FORM_FIELDS, ""))
+    return _form_page(request, items_service.user, dict.fromkeys(FORM_FIELDS, ""))
 
 
 @post(
@@ -235,34 +249,32 @@ async def item_create_page(
     include_in_schema=False,
     cache_control=NO_STORE,
     opt={"exclude_from_auth": True},
+    dependencies=FORM_DEPENDENCIES,
 )
 async def item_create_submit(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    data: FormBody,
+    request: Request[Any, Any, Any], items_service: ItemService | None, data: FormBody
 ) -> Template | Redirect:
     _check_csrf(request, data)
-    user = await session_user(request, db_session)
-    if user is None:
+    if items_service is None:
         return login_redirect(request)
     item, errors = validate_item_form(data)
     if item is None:
-        return _form_page(request, user, _form_values(data), errors)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    await service.create_item(item.to_values())
-    await db_session.commit()  # the app's autocommit handler commits on 2xx only, not on a 303
+        return _form_page(request, items_service.user, _form_values(data), errors)
+    await items_service.create_item(item.to_values())
+    await (
+        items_service.repository.session.commit()
+    )  # the app's autocommit handler commits on 2xx only, not on a 303
     return see_other(request.app.route_reverse("items-page"))
 
 
-async def _own_item(service: ItemService, user: User, item_id: str) -> Any:
+async def _own_item(service: ItemService, item_id: str) -> Any:
     """The user's own item (staff too: the pages edit your items only), else 404."""
     try:
         pk = UUID(item_id)
     except ValueError:
         raise NotFoundError() from None
     item = await service.get_item(pk)
-    if item.owner_id != user.id:
+    if item.owner_id != service.user.id:
         raise NotFoundError()
     return item
 
@@ -273,24 +285,20 @@ async def _own_item(service: ItemService, user: User, item_id: str) -> Any:
     include_in_schema=False,
     cache_control=NO_STORE,
     opt={"exclude_from_auth": True},
+    dependencies=FORM_DEPENDENCIES,
 )
 async def item_edit_page(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    item_id: FromPath[str],
+    request: Request[Any, Any, Any], items_service: ItemService | None, item_id: FromPath[str]
 ) -> Template | Redirect:
-    user = await session_user(request, db_session)
-    if user is None:
+    if items_service is None:
         return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await _own_item(service, user, item_id)
+    item = await _own_item(items_service, item_id)
     values = {
         "name": item.name,
         "description": item.description or "",
         "price": format_price(item.price),
     }
-    return _form_page(request, user, values, item_id=item.id)
+    return _form_page(request, items_service.user, values, item_id=item.id)
 
 
 @post(
@@ -299,25 +307,23 @@ async def item_edit_page(
     include_in_schema=False,
     cache_control=NO_STORE,
     opt={"exclude_from_auth": True},
+    dependencies=FORM_DEPENDENCIES,
 )
 async def item_edit_submit(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
+    items_service: ItemService | None,
     item_id: FromPath[str],
     data: FormBody,
 ) -> Template | Redirect:
     _check_csrf(request, data)
-    user = await session_user(request, db_session)
-    if user is None:
+    if items_service is None:
         return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await _own_item(service, user, item_id)
+    item = await _own_item(items_service, item_id)
     parsed, errors = validate_item_form(data)
     if parsed is None:
-        return _form_page(request, user, _form_values(data), errors, item_id=item.id)
-    await service.update_item(item.id, parsed.to_values())
-    await db_session.commit()  # see item_create_submit
+        return _form_page(request, items_service.user, _form_values(data), errors, item_id=item.id)
+    await items_service.update_item(item.id, parsed.to_values())
+    await items_service.repository.session.commit()  # see item_create_submit
     return see_other(request.app.route_reverse("items-page"))
 
 
