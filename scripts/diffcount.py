@@ -31,8 +31,13 @@ BEGIN = (
 END = "<!-- diff-counts:end -->"
 
 
-def changed_lines(root: Path, folder: str) -> int:
-    """Lines starting ``+``/``-`` in ``diff -ru django_app/<folder> litestar_app/<folder>``."""
+def measure(root: Path, folder: str) -> tuple[int, int]:
+    """Changed lines of ``make diff F=<folder>`` and the lines of the files on one side only.
+
+    The first is what ``make diff`` shows: lines starting ``+``/``-`` in ``diff -ru``. The
+    second counts what it only names (``Only in ...``): a file or folder without a twin
+    (``apps.py``, ``plugin.py``, a Litestar-only module), so moving code there is visible.
+    """
     excludes = [f"--exclude={pattern}" for pattern in EXCLUDES]
     result = subprocess.run(
         ["diff", "-ru", *excludes, f"django_app/{folder}", f"litestar_app/{folder}"],
@@ -43,10 +48,28 @@ def changed_lines(root: Path, folder: str) -> int:
     )
     if result.returncode > 1:
         raise SystemExit(f"diff failed for {folder}: {result.stderr.strip()}")
-    return sum(1 for line in result.stdout.splitlines() if line[:1] in "+-")
+    lines = result.stdout.splitlines()
+    changed = sum(1 for line in lines if line[:1] in "+-")
+    one_side = 0
+    for line in lines:
+        if line.startswith("Only in "):
+            where, _, name = line[len("Only in ") :].partition(": ")
+            one_side += sum(
+                len(path.read_bytes().splitlines())
+                for path in [root / where / name, *(root / where / name).rglob("*")]
+                if path.is_file() and not ignored(path)
+            )
+    return changed, one_side
 
 
-def counts_at(ref: str) -> dict[str, int]:
+def ignored(path: Path) -> bool:
+    """What ``make diff`` excludes (migrations, caches, bytecode)."""
+    return any(part in ("migrations", "__pycache__") for part in path.parts) or (
+        path.suffix == ".pyc"
+    )
+
+
+def counts_at(ref: str) -> dict[str, tuple[int, int]]:
     """The counts of every folder on a commit (its two apps unpacked into a temporary tree)."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
@@ -56,23 +79,28 @@ def counts_at(ref: str) -> dict[str, int]:
             check=True,
         )
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
-        return {folder: changed_lines(Path(tmp), folder) for folder in FOLDERS}
+        return {folder: measure(Path(tmp), folder) for folder in FOLDERS}
 
 
 def table() -> str:
     before = counts_at(BEFORE_REF)
-    now = {folder: changed_lines(ROOT, folder) for folder in FOLDERS}
-    rows = [
-        f"| `{folder}` | {before[folder]} | {now[folder]} | {now[folder] - before[folder]:+d} |"
-        for folder in FOLDERS
-    ]
-    total_before, total_now = sum(before.values()), sum(now.values())
-    rows.append(
-        f"| **total** | {total_before} | {total_now} | {total_now - total_before:+d} |"
-    )
+    now = {folder: measure(ROOT, folder) for folder in FOLDERS}
+    rows = []
+    for folder in [*FOLDERS, "total"]:
+        if folder == "total":
+            (b, b_one), (n, n_one) = (
+                tuple(map(sum, zip(*values.values(), strict=True)))
+                for values in (before, now)
+            )
+            name = "**total**"
+        else:
+            (b, b_one), (n, n_one) = before[folder], now[folder]
+            name = f"`{folder}`"
+        rows.append(f"| {name} | {b} | {n} | {n - b:+d} | {b_one} | {n_one} |")
     header = [
-        f"| folder | before (`{BEFORE_REF}`) | now | change |",
-        "|---|---|---|---|",
+        f"| folder | changed lines before (`{BEFORE_REF}`) | now | change "
+        "| one-side-only file lines before | now |",
+        "|---|---|---|---|---|---|",
     ]
     return "\n".join([BEGIN, *header, *rows, END])
 
@@ -86,7 +114,9 @@ def rewritten(text: str, block: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if README.md is stale"
+    )
     parser.add_argument("--print", action="store_true", help="print the table only")
     args = parser.parse_args()
     block = table()
