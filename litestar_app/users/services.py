@@ -38,10 +38,6 @@ USER_REGISTERED = "user_registered"
 """The domain event of a new user (listener: ``users.events.on_user_registered``)."""
 
 
-class Conflict(ConflictError):
-    """Duplicate username or email (409 ``urn:problem:conflict`` over HTTP)."""
-
-
 class EventEmitter(Protocol):
     """Where domain events go: the Litestar app (``app.emit``) or a test double."""
 
@@ -62,7 +58,7 @@ async def register_user(
     is_staff: bool = False,
     events: EventEmitter | None,
 ) -> User:
-    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
+    """Create a user (never staff through the API); duplicates, any case -> ``ConflictError``.
 
     The welcome e-mail row is written in the same transaction; ``user_registered`` (which
     starts its delivery) is emitted on ``events`` after the commit (nothing on rollback);
@@ -71,9 +67,9 @@ async def register_user(
     # The slow hash first (in a thread): the session holds no connection yet.
     hashed = await hash_password(password)
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise Conflict("A user with that username already exists.")
+        raise ConflictError("A user with that username already exists.")
     if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
-        raise Conflict("A user with that email already exists.")
+        raise ConflictError("A user with that email already exists.")
     user = User(
         username=username,
         email=normalize_email(email),
@@ -86,7 +82,7 @@ async def register_user(
         await db.flush()
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
-        raise Conflict("A user with that username or email already exists.") from exc
+        raise ConflictError("A user with that username or email already exists.") from exc
     if events is None:  # fixtures: no side effects
         return user
     # The welcome e-mail is part of the registration: same transaction, no user without it.
