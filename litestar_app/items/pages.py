@@ -18,7 +18,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -93,10 +93,6 @@ async def provide_form_service(
     if user is None:
         return None
     return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-
-
-FORM_DEPENDENCIES = {"items_service": Provide(provide_form_service)}
-"""What the create and edit pages share (the Django twin: ``ItemFormPageMixin``)."""
 
 
 def _user(request: Request[Any, Any, Any]) -> User | None:
@@ -227,46 +223,6 @@ def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
         raise PermissionDeniedException("CSRF verification failed.")
 
 
-@get(
-    "/items/new",
-    name="item-create-page",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-    dependencies=FORM_DEPENDENCIES,
-)
-async def item_create_page(
-    request: Request[Any, Any, Any], items_service: ItemService | None
-) -> Template | Redirect:
-    if items_service is None:
-        return login_redirect(request)
-    return _form_page(request, items_service.user, dict.fromkeys(FORM_FIELDS, ""))
-
-
-@post(
-    "/items/new",
-    name="item-create-submit",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-    dependencies=FORM_DEPENDENCIES,
-)
-async def item_create_submit(
-    request: Request[Any, Any, Any], items_service: ItemService | None, data: FormBody
-) -> Template | Redirect:
-    _check_csrf(request, data)
-    if items_service is None:
-        return login_redirect(request)
-    item, errors = validate_item_form(data)
-    if item is None:
-        return _form_page(request, items_service.user, _form_values(data), errors)
-    await items_service.create_item(item.to_values())
-    await (
-        items_service.repository.session.commit()
-    )  # the app's autocommit handler commits on 2xx only, not on a 303
-    return see_other(request.app.route_reverse("items-page"))
-
-
 async def _own_item(service: ItemService, item_id: str) -> Any:
     """The user's own item (staff too: the pages edit your items only), else 404."""
     try:
@@ -279,52 +235,79 @@ async def _own_item(service: ItemService, item_id: str) -> Any:
     return item
 
 
-@get(
-    "/items/{item_id:str}/edit",
-    name="item-edit-page",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-    dependencies=FORM_DEPENDENCIES,
-)
-async def item_edit_page(
-    request: Request[Any, Any, Any], items_service: ItemService | None, item_id: FromPath[str]
-) -> Template | Redirect:
-    if items_service is None:
-        return login_redirect(request)
-    item = await _own_item(items_service, item_id)
-    values = {
-        "name": item.name,
-        "description": item.description or "",
-        "price": format_price(item.price),
-    }
-    return _form_page(request, items_service.user, values, item_id=item.id)
+class ItemFormPages(Controller):
+    """What the create and edit pages share: login, template, 400 on errors, 303 on success.
 
+    The layer declares it once: the session user's ``ItemService`` (``None`` for a visitor,
+    sent to the login form), no caching, no schema, and no auth middleware (it reads the
+    CSRF token from a header; these forms post it as a field, checked by ``_check_csrf``).
+    """
 
-@post(
-    "/items/{item_id:str}/edit",
-    name="item-edit-submit",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-    dependencies=FORM_DEPENDENCIES,
-)
-async def item_edit_submit(
-    request: Request[Any, Any, Any],
-    items_service: ItemService | None,
-    item_id: FromPath[str],
-    data: FormBody,
-) -> Template | Redirect:
-    _check_csrf(request, data)
-    if items_service is None:
-        return login_redirect(request)
-    item = await _own_item(items_service, item_id)
-    parsed, errors = validate_item_form(data)
-    if parsed is None:
-        return _form_page(request, items_service.user, _form_values(data), errors, item_id=item.id)
-    await items_service.update_item(item.id, parsed.to_values())
-    await items_service.repository.session.commit()  # see item_create_submit
-    return see_other(request.app.route_reverse("items-page"))
+    path = "/items"
+    include_in_schema = False
+    cache_control = NO_STORE
+    opt = {"exclude_from_auth": True}  # noqa: RUF012
+    dependencies = {"items_service": Provide(provide_form_service)}  # noqa: RUF012
+
+    @get("/new", name="item-create-page")
+    async def item_create_page(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        return _form_page(request, items_service.user, dict.fromkeys(FORM_FIELDS, ""))
+
+    @post("/new", name="item-create-submit")
+    async def item_create_submit(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None, data: FormBody
+    ) -> Template | Redirect:
+        _check_csrf(request, data)
+        if items_service is None:
+            return login_redirect(request)
+        item, errors = validate_item_form(data)
+        if item is None:
+            return _form_page(request, items_service.user, _form_values(data), errors)
+        await items_service.create_item(item.to_values())
+        # The app's autocommit handler commits on 2xx only, not on a 303.
+        await items_service.repository.session.commit()
+        return see_other(request.app.route_reverse("items-page"))
+
+    @get("/{item_id:str}/edit", name="item-edit-page")
+    async def item_edit_page(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        item = await _own_item(items_service, item_id)
+        values = {
+            "name": item.name,
+            "description": item.description or "",
+            "price": format_price(item.price),
+        }
+        return _form_page(request, items_service.user, values, item_id=item.id)
+
+    @post("/{item_id:str}/edit", name="item-edit-submit")
+    async def item_edit_submit(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+        data: FormBody,
+    ) -> Template | Redirect:
+        _check_csrf(request, data)
+        if items_service is None:
+            return login_redirect(request)
+        item = await _own_item(items_service, item_id)
+        parsed, errors = validate_item_form(data)
+        if parsed is None:
+            values = _form_values(data)
+            return _form_page(request, items_service.user, values, errors, item_id=item.id)
+        await items_service.update_item(item.id, parsed.to_values())
+        await items_service.repository.session.commit()  # see item_create_submit
+        return see_other(request.app.route_reverse("items-page"))
 
 
 static_files_router = create_static_files_router(

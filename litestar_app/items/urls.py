@@ -14,10 +14,7 @@ from litestar.types import ControllerRouterHandler
 from common.pagination import provide_page_size
 from items.api import AttachmentController, ItemController
 from items.pages import (
-    item_create_page,
-    item_create_submit,
-    item_edit_page,
-    item_edit_submit,
+    ItemFormPages,
     item_page_redirect,
     items_page,
     static_files_router,
@@ -32,9 +29,6 @@ api_router = Router(
 page_handlers: list[ControllerRouterHandler] = [
     items_page,
     item_page_redirect,
-    item_create_page,
-    item_create_submit,
-    item_edit_page,
-    item_edit_submit,
+    ItemFormPages,
     static_files_router,
 ]
