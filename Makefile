@@ -151,6 +151,10 @@ diff: ## Side-by-side source diff of one paired feature folder: make diff F=comm
 	@diff -ru --exclude=migrations --exclude=__pycache__ --exclude='*.pyc' \
 	  django_app/$(F) litestar_app/$(F) || true
 
+.PHONY: diff-readme
+diff-readme: ## Regenerate the README's `make diff` line counts (before / now) by measuring them
+	python3 scripts/diffcount.py
+
 .PHONY: compose-config
 compose-config: ## Validate docker-compose.yml (installs Debian's docker-compose when no Compose is found)
 	@compose=$$(scripts/ensure-compose.sh) && $$compose config --quiet && echo "docker-compose.yml is valid"

@@ -106,15 +106,6 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             raise InvalidToken("The token is invalid or expired.") from exc
         return super().get_validated_token(raw_token)
 
-    def get_user(self, validated_token: Token) -> Any:
-        # User ids are UUIDs: a validly signed token whose ``sub`` is not one would make the
-        # UUIDField lookup raise Django's ValidationError (a 500). Treat it as a bad token.
-        try:
-            uuid.UUID(str(validated_token.get("sub", "")))
-        except ValueError as exc:
-            raise InvalidToken("Token contained no recognizable user identification") from exc
-        return super().get_user(validated_token)
-
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """DRF session auth (the ``sessionid`` cookie); CSRF enforced on unsafe methods.

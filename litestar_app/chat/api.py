@@ -18,9 +18,10 @@ from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.schemas import MessagePage, MessageRead, RoomCreate, RoomPage, RoomRead, TicketRead
-from chat.services import ChatService, TicketStore, issue_ticket
+from chat.services import ChatService, issue_ticket
 from common.errors import problem_responses
 from common.pagination import LimitOffset, provide_limit_offset
+from common.stores import TicketStore
 from compat.routing import head_twin
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User

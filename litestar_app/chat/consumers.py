@@ -34,13 +34,13 @@ from chat.schemas import ChatFrame, ErrorCode, ErrorFrame, MessageRead
 from chat.services import (
     ChatService,
     ServiceUnavailableError,
-    TicketStore,
     consume_ticket,
     publish_message,
     room_channel,
 )
 from common.db import sqlalchemy_config
 from common.errors import NotFoundError, is_unavailable
+from common.stores import TicketStore
 from compat.channels import SupervisedChannelsPlugin
 from compat.hosts import AllowedHostsMiddleware
 

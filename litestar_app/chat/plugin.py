@@ -25,8 +25,9 @@ from sqladmin_litestar_plugin import SQLAdminPlugin
 from chat.admin import ADMIN_VIEWS
 from chat.routing import websocket_router
 from chat.schemas import ErrorFrame
-from chat.services import MemoryTicketStore, RedisTicketStore, TicketStore
+from chat.services import TICKETS_PER_USER
 from chat.urls import api_router, page_handlers
+from common.stores import MemoryTicketStore, RedisTicketStore, TicketStore
 from compat.channels import SupervisedChannelsPlugin
 from config.settings import BASE_DIR
 
@@ -63,9 +64,9 @@ class ChatPlugin(InitPluginProtocol):
 
     def __init__(self, settings: Settings, redis: Redis | None) -> None:
         self.tickets: TicketStore = (
-            RedisTicketStore(redis, settings.channels_prefix)
+            RedisTicketStore(redis, settings.channels_prefix, TICKETS_PER_USER)
             if redis is not None
-            else MemoryTicketStore()
+            else MemoryTicketStore(TICKETS_PER_USER)
         )
         self.channels = channels_plugin(redis, settings.ws_send_backlog)
 

@@ -5,9 +5,10 @@ an inner message repository, built for one caller (``user``) like ``ItemService`
 built per HTTP request (the request's session) or per websocket frame (a short session of
 its own) and raises the domain errors of ``common.errors``.
 
-Tickets live in a ``TicketStore`` on the app state (``ChatPlugin`` creates it): Redis when
+Tickets live in a ``common.stores.TicketStore`` (``ChatPlugin`` creates it): Redis when
 ``REDIS_URL`` is set, so every process of the app accepts a ticket issued by any other
-(consumed atomically with ``GETDEL``), else process memory (embedded mode is one process).
+(consumed atomically with ``GETDEL``), else process memory (embedded mode is one process;
+at most ``TICKETS_PER_USER`` outstanding per user).
 A message is broadcast with ``publish_message`` through the ``ChannelsPlugin``, bounded
 by ``WS_BROADCAST_TIMEOUT`` so a dead Redis is an error, not a hang.
 """
@@ -18,42 +19,40 @@ import asyncio
 import logging
 import re
 import secrets
-import time
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from advanced_alchemy.filters import LimitOffset as LimitOffsetFilter
 from advanced_alchemy.filters import OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from chat.models import Message, Room
-from common.errors import ConflictError, DomainError, NotFoundError
+from common.errors import ConflictError, NotFoundError, UnavailableError
+from common.stores import TicketStore
 from compat.channels import SupervisedChannelsPlugin
 from users.models import User
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from chat.schemas import MessageRead
     from common.pagination import LimitOffset
 
 logger = logging.getLogger("chat")
 
 TICKET_BYTES = 32
-# What ``new_ticket`` produces (token_urlsafe); anything else is refused without a lookup.
+# Outstanding tickets per user: one more revokes that user's oldest, so nobody can grow the
+# store (or push other users' tickets out of it) by asking for tickets in a loop.
+TICKETS_PER_USER = 10
+# What ``issue_ticket`` produces (token_urlsafe); anything else is refused without a lookup.
 _TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
-class ServiceUnavailableError(DomainError):
+class ServiceUnavailableError(UnavailableError):
     """A backing service (Redis) did not answer; the request may be retried."""
 
-    status_code = HTTP_503_SERVICE_UNAVAILABLE
     detail = "A backing service is unavailable; try again shortly."
 
 
@@ -148,106 +147,25 @@ async def publish_message(
         raise ServiceUnavailableError() from exc
 
 
-# --- tickets ----------------------------------------------------------------------------
-
-
-@runtime_checkable  # Litestar validates injected dependencies against their annotation
-class TicketStore(Protocol):
-    """Where single-use websocket tickets live between ``issue`` and ``consume``."""
-
-    async def issue(self, user_id: UUID, ttl: int) -> str: ...
-
-    async def consume(self, ticket: str) -> UUID | None: ...
-
-
-def new_ticket() -> str:
-    return secrets.token_urlsafe(TICKET_BYTES)
-
-
-# Outstanding tickets per user: one more revokes that user's oldest, so nobody can grow the
-# store (or push other users' tickets out of it) by asking for tickets in a loop.
-TICKETS_PER_USER = 10
-
-
-class MemoryTicketStore:
-    """Tickets in process memory (embedded mode: one process)."""
-
-    def __init__(self) -> None:
-        self._tickets: dict[str, tuple[UUID, float]] = {}
-        self._by_user: dict[UUID, list[str]] = {}
-
-    async def issue(self, user_id: UUID, ttl: int) -> str:
-        now = time.monotonic()
-        # Forget expired tickets so the dicts cannot grow without bound.
-        self._tickets = {t: v for t, v in self._tickets.items() if v[1] > now}
-        self._by_user = {
-            u: alive
-            for u, ts in self._by_user.items()
-            if (alive := [t for t in ts if t in self._tickets])
-        }
-        ticket = new_ticket()
-        self._tickets[ticket] = (user_id, now + ttl)
-        issued = [*self._by_user.get(user_id, []), ticket]
-        for revoked in issued[:-TICKETS_PER_USER]:
-            self._tickets.pop(revoked, None)
-        self._by_user[user_id] = issued[-TICKETS_PER_USER:]
-        return ticket
-
-    async def consume(self, ticket: str) -> UUID | None:
-        # pop() is the single use: no await between the lookup and the removal.
-        user_id, expires = self._tickets.pop(ticket, (None, 0.0))
-        return user_id if user_id is not None and expires > time.monotonic() else None
-
-
-class RedisTicketStore:
-    """Tickets in Redis (``SET ... EX``, consumed with ``GETDEL``): any process may consume one."""
-
-    def __init__(self, redis: Redis, prefix: str) -> None:
-        self.redis = redis
-        self.prefix = prefix
-
-    def _key(self, ticket: str) -> str:
-        return f"{self.prefix}:ticket:{ticket}"
-
-    async def issue(self, user_id: UUID, ttl: int) -> str:
-        ticket = new_ticket()
-        issued = f"{self.prefix}:tickets-of:{user_id}"
-        try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(self._key(ticket), str(user_id), ex=ttl)
-                pipe.rpush(issued, ticket)
-                pipe.lrange(issued, 0, -TICKETS_PER_USER - 1)
-                pipe.ltrim(issued, -TICKETS_PER_USER, -1)
-                pipe.expire(issued, ttl)
-                revoked = (await pipe.execute())[2]
-            if revoked:
-                await self.redis.delete(
-                    *(self._key(t.decode() if isinstance(t, bytes) else t) for t in revoked)
-                )
-        except (RedisError, OSError) as exc:  # 503 problem, not a 500
-            raise ServiceUnavailableError() from exc
-        return ticket
-
-    async def consume(self, ticket: str) -> UUID | None:
-        try:
-            raw = await self.redis.getdel(self._key(ticket))  # atomic: one consumer gets it
-        except (RedisError, OSError) as exc:  # Redis down: the connection is refused
-            logger.warning("chat ticket lookup failed: %r", exc)
-            return None
-        if raw is None:
-            return None
-        return UUID(raw.decode() if isinstance(raw, bytes) else str(raw))
-
-
 async def issue_ticket(store: TicketStore, user: User, ttl: int) -> str:
     """A new single-use ticket bound to ``user``, valid for ``ttl`` (``WS_TICKET_TTL``) seconds."""
-    return await store.issue(user.id, ttl)
+    ticket = secrets.token_urlsafe(TICKET_BYTES)
+    try:
+        await store.issue(ticket, user.id, ttl)
+    except (RedisError, OSError):
+        logger.warning("chat: storing a ticket failed", exc_info=True)
+        raise ServiceUnavailableError() from None
+    return ticket
 
 
 async def consume_ticket(session: AsyncSession, store: TicketStore, ticket: str) -> User | None:
     """The active user a ticket was issued to, or None; a ticket works exactly once."""
     if not _TICKET_SHAPE.fullmatch(ticket):
         return None
-    user_id = await store.consume(ticket)
+    try:
+        user_id = await store.consume(ticket)
+    except (RedisError, OSError):
+        logger.warning("chat: reading a ticket failed", exc_info=True)
+        return None
     user = None if user_id is None else await session.get(User, user_id)
     return user if user is not None and user.is_active else None

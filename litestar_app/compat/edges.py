@@ -25,7 +25,7 @@ import mimetypes
 import re
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote
 
 from litestar.datastructures import MutableScopeHeaders
@@ -73,7 +73,10 @@ def problem_bytes(status: int, instance: str, detail: str | None = None) -> byte
 
 
 async def send_problem(
-    send: Send, status: int, instance: str, extra: list[tuple[bytes, bytes]] = ()  # type: ignore[assignment]
+    send: Send,
+    status: int,
+    instance: str,
+    extra: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
 ) -> None:
     body = problem_bytes(status, instance)
     headers = [

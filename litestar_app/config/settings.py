@@ -17,24 +17,27 @@ from litestar.exceptions import ImproperlyConfiguredException
 from sqlalchemy.engine import make_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-"""The app folder (``litestar_app/``): relative SQLite paths are resolved against it."""
+"""The app folder: relative SQLite paths are resolved against it."""
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean variable: "1", "true", "yes" and "on" (any case) mean true."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> tuple[str, ...]:
+    """Read a comma-separated variable into a tuple, dropping blanks."""
+    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+
 
 DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
 
 # Litestar talks to the database through SQLAlchemy's asyncio API, so the shared
 # (driver-less) URL vocabulary is mapped onto async drivers here.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
-
-
-def _env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    return default if raw is None else raw.strip().lower() in _TRUE
-
-
-def _env_list(name: str, default: str = "") -> tuple[str, ...]:
-    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
 
 
 def _channels_prefix(value: str) -> str:
@@ -123,16 +126,16 @@ class Settings:
         settings = cls(
             app_name=os.environ.get("APP_NAME", "items-api"),
             app_env=os.environ.get("APP_ENV", "development").strip().lower(),
-            debug=_env_bool("DEBUG"),
+            debug=env_bool("DEBUG"),
             secret_key=os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
             database_url=to_async_database_url(
                 os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
             ),
             redis_url=os.environ.get("REDIS_URL", "").strip(),
-            allowed_hosts=_env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"),
-            cors_origins=_env_list("CORS_ORIGINS"),
-            csrf_trusted_origins=_env_list("CSRF_TRUSTED_ORIGINS"),
-            enable_test_routes=_env_bool("ENABLE_TEST_ROUTES"),
+            allowed_hosts=env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"),
+            cors_origins=env_list("CORS_ORIGINS"),
+            csrf_trusted_origins=env_list("CSRF_TRUSTED_ORIGINS"),
+            enable_test_routes=env_bool("ENABLE_TEST_ROUTES"),
             log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
             log_format=os.environ.get("LOG_FORMAT", "console").strip().lower(),
             access_token_ttl=int(os.environ.get("ACCESS_TOKEN_TTL", "900")),
@@ -143,7 +146,7 @@ class Settings:
             upload_dir=BASE_DIR / os.environ.get("UPLOAD_DIR", "var/uploads"),
             upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
             db_pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
-            db_pool_pre_ping=_env_bool("DB_POOL_PRE_PING", default=False),
+            db_pool_pre_ping=env_bool("DB_POOL_PRE_PING", default=False),
             channels_prefix=_channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat")),
             ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
             ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),

@@ -18,9 +18,9 @@ from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, Cookie, State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.errors import NotFoundError
 from common.pagination import LimitOffset
 from compat.headers import CacheControl
+from compat.routing import head_twin
 from config.settings import BASE_DIR
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
@@ -84,6 +85,16 @@ async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession
     except ValueError:
         return None
     return user if user is not None and user.is_active else None
+
+
+async def provide_form_service(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> ItemService | None:
+    """The form pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
+    user = await session_user(request, db_session)
+    if user is None:
+        return None
+    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
 
 
 def _user(request: Request[Any, Any, Any]) -> User | None:
@@ -216,112 +227,95 @@ def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
         raise PermissionDeniedException("CSRF verification failed.")
 
 
-@get(
-    "/items/new",
-    name="item-create-page",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-)
-async def item_create_page(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-) -> Template | Redirect:
-    user = await session_user(request, db_session)
-    if user is None:
-        return login_redirect(request)
-    return _form_page(request, user, dict.fromkeys(FORM_FIELDS, ""))
-
-
-@post(
-    "/items/new",
-    name="item-create-submit",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-)
-async def item_create_submit(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    data: FormBody,
-) -> Template | Redirect:
-    _check_csrf(request, data)
-    user = await session_user(request, db_session)
-    if user is None:
-        return login_redirect(request)
-    item, errors = validate_item_form(data)
-    if item is None:
-        return _form_page(request, user, _form_values(data), errors)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    await service.create_item(item.to_values())
-    await db_session.commit()  # the app's autocommit handler commits on 2xx only, not on a 303
-    return see_other(request.app.route_reverse("items-page"))
-
-
-async def _own_item(service: ItemService, user: User, item_id: str) -> Any:
+async def _own_item(service: ItemService, item_id: str) -> Any:
     """The user's own item (staff too: the pages edit your items only), else 404."""
     try:
         pk = UUID(item_id)
     except ValueError:
         raise NotFoundError() from None
     item = await service.get_item(pk)
-    if item.owner_id != user.id:
+    if item.owner_id != service.user.id:
         raise NotFoundError()
     return item
 
 
-@get(
-    "/items/{item_id:str}/edit",
-    name="item-edit-page",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-)
-async def item_edit_page(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    item_id: FromPath[str],
-) -> Template | Redirect:
-    user = await session_user(request, db_session)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await _own_item(service, user, item_id)
-    values = {
-        "name": item.name,
-        "description": item.description or "",
-        "price": format_price(item.price),
-    }
-    return _form_page(request, user, values, item_id=item.id)
+class ItemFormPages(Controller):
+    """What the create and edit pages share: login, template, 400 on errors, 303 on success.
 
+    The layer declares it once: the session user's ``ItemService`` (``None`` for a visitor,
+    sent to the login form), no caching, no schema, and no auth middleware (it reads the
+    CSRF token from a header; these forms post it as a field, checked by ``_check_csrf``).
+    """
 
-@post(
-    "/items/{item_id:str}/edit",
-    name="item-edit-submit",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-    opt={"exclude_from_auth": True},
-)
-async def item_edit_submit(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    item_id: FromPath[str],
-    data: FormBody,
-) -> Template | Redirect:
-    _check_csrf(request, data)
-    user = await session_user(request, db_session)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await _own_item(service, user, item_id)
-    parsed, errors = validate_item_form(data)
-    if parsed is None:
-        return _form_page(request, user, _form_values(data), errors, item_id=item.id)
-    await service.update_item(item.id, parsed.to_values())
-    await db_session.commit()  # see item_create_submit
-    return see_other(request.app.route_reverse("items-page"))
+    path = "/items"
+    include_in_schema = False
+    cache_control = NO_STORE
+    opt = {"exclude_from_auth": True}  # noqa: RUF012
+    dependencies = {"items_service": Provide(provide_form_service)}  # noqa: RUF012
+
+    @get("/new", name="item-create-page")
+    async def item_create_page(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        return _form_page(request, items_service.user, dict.fromkeys(FORM_FIELDS, ""))
+
+    @post("/new", name="item-create-submit")
+    async def item_create_submit(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None, data: FormBody
+    ) -> Template | Redirect:
+        _check_csrf(request, data)
+        if items_service is None:
+            return login_redirect(request)
+        item, errors = validate_item_form(data)
+        if item is None:
+            return _form_page(request, items_service.user, _form_values(data), errors)
+        await items_service.create_item(item.to_values())
+        # The app's autocommit handler commits on 2xx only, not on a 303.
+        await items_service.repository.session.commit()
+        return see_other(request.app.route_reverse("items-page"))
+
+    @get("/{item_id:str}/edit", name="item-edit-page")
+    async def item_edit_page(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        item = await _own_item(items_service, item_id)
+        values = {
+            "name": item.name,
+            "description": item.description or "",
+            "price": format_price(item.price),
+        }
+        return _form_page(request, items_service.user, values, item_id=item.id)
+
+    @post("/{item_id:str}/edit", name="item-edit-submit")
+    async def item_edit_submit(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+        data: FormBody,
+    ) -> Template | Redirect:
+        _check_csrf(request, data)
+        if items_service is None:
+            return login_redirect(request)
+        item = await _own_item(items_service, item_id)
+        parsed, errors = validate_item_form(data)
+        if parsed is None:
+            values = _form_values(data)
+            return _form_page(request, items_service.user, values, errors, item_id=item.id)
+        await items_service.update_item(item.id, parsed.to_values())
+        await items_service.repository.session.commit()  # see item_create_submit
+        return see_other(request.app.route_reverse("items-page"))
+
+    # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
+    item_create_page_head = head_twin(item_create_page)
+    item_edit_page_head = head_twin(item_edit_page)
 
 
 static_files_router = create_static_files_router(

@@ -15,10 +15,7 @@ from common.pagination import provide_page_size
 from compat.routing import with_head
 from items.api import AttachmentController, ItemController
 from items.pages import (
-    item_create_page,
-    item_create_submit,
-    item_edit_page,
-    item_edit_submit,
+    ItemFormPages,
     item_page_redirect,
     items_page,
     static_files_router,
@@ -32,15 +29,7 @@ api_router = Router(
 
 # with_head: each page also answers HEAD (Litestar answers 405 unless HEAD is declared).
 page_handlers: list[ControllerRouterHandler] = [
-    *with_head(
-        [
-            items_page,
-            item_page_redirect,
-            item_create_page,
-            item_create_submit,
-            item_edit_page,
-            item_edit_submit,
-        ]
-    ),
+    *with_head([items_page, item_page_redirect]),
+    ItemFormPages,
     static_files_router,
 ]

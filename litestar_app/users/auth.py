@@ -5,9 +5,9 @@
 
 1. ``Authorization: Bearer <jwt>`` -- the word "Bearer" in any case, one space, one token.
    The token must carry exactly the flat claims both apps issue (``sub``, ``iat``, ``exp``,
-   ``iss``, ``aud``, ``jti``, ``type="access"``), HS256 over ``SECRET_KEY`` (decoded by
-   ``users.services.decode_access_token``). A bad or expired token, or one whose ``sub`` is
-   unknown or inactive -> 401 with ``WWW-Authenticate: Bearer``. Any other scheme
+   ``iss``, ``aud``, ``jti``, ``type="access"``), HS256 over ``SECRET_KEY``, and meet the
+   contract's claim rule (``check_claims``, decision 25). A bad or expired token, or one
+   whose ``sub`` is unknown or inactive -> 401 with ``WWW-Authenticate: Bearer``. Any other scheme
    ("Basic ...", a bare token) counts as anonymous. Bearer requests are exempt from CSRF.
 2. The server-side session (``sessionid`` cookie, ``session["user_id"]``); unsafe methods
    authenticated this way must send ``X-CSRFToken`` equal to the ``csrftoken`` cookie (403).
@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import hmac
 import re
+import time
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import jwt
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
@@ -37,13 +40,82 @@ from users import services
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
 
+    from config.settings import Settings
+
+# "Bearer <token>": the scheme word in any case, exactly one space, one token without spaces.
+_BEARER: Final = re.compile(r"^bearer ([^\s]+)$", re.IGNORECASE)
+
 WWW_AUTHENTICATE: Final = "Bearer"
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
+NUMERIC_DATE_MAX = 253402300799
+"""9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
+
+
+def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float) -> None:
+    """The contract's claim rule (decision 25), identical in both apps; raise if broken.
+
+    ``exp`` and ``iat`` required, ``nbf`` optional: JSON integers (not bool, not float) in
+    ``[0, NUMERIC_DATE_MAX]``, with ``exp > now``, ``iat <= now`` and ``nbf <= now`` (no
+    leeway). ``sub`` a UUID in canonical form; ``iss``/``aud`` strings equal to the settings;
+    ``jti`` a non-empty string; ``type`` the string ``"access"``.
+    """
+    dates: dict[str, int] = {}
+    for name in ("exp", "iat", "nbf"):
+        if name == "nbf" and name not in claims:
+            continue
+        value = claims.get(name)
+        if type(value) is not int or not 0 <= value <= NUMERIC_DATE_MAX:
+            raise jwt.InvalidTokenError(f"Claim {name!r} must be an integer NumericDate.")
+        dates[name] = value
+    if dates["exp"] <= now or dates["iat"] > now or dates.get("nbf", 0) > now:
+        raise jwt.InvalidTokenError("The token is expired or not valid yet.")
+    sub = claims.get("sub")
+    try:
+        canonical = isinstance(sub, str) and str(uuid.UUID(sub)) == sub
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise jwt.InvalidTokenError("Claim 'sub' must be a user id.")
+    jti = claims.get("jti")
+    if claims.get("iss") != issuer or claims.get("aud") != audience:
+        raise jwt.InvalidTokenError("Wrong issuer or audience.")
+    if not (isinstance(jti, str) and jti) or claims.get("type") != "access":
+        raise jwt.InvalidTokenError("Not an access token.")
+
+
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
+    """Verify the signature (HS256 only), then the claim rule, then PyJWT's own; else raise."""
+    # PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types: the
+    # contract's claim rule runs first (decision 25).
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=[services.JWT_ALGORITHM],
+        options={
+            "require": REQUIRED_CLAIMS,
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_nbf": False,
+            "verify_aud": False,
+            "verify_iss": False,
+        },
+    )
+    check_claims(claims, settings.jwt_issuer, settings.jwt_audience, time.time())
+    verified: dict[str, Any] = jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=[services.JWT_ALGORITHM],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"require": REQUIRED_CLAIMS},
+    )
+    return verified
+
+
 CSRF_COOKIE: Final = "csrftoken"
 CSRF_HEADER: Final = "x-csrftoken"
 SESSION_USER_KEY: Final = "user_id"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_BEARER: Final = re.compile(r"^bearer ([^\s]+)$", re.IGNORECASE)
-
 AUTH_EXCLUDE: Final = [
     "^/health",
     "^/auth/",
@@ -55,21 +127,6 @@ AUTH_EXCLUDE: Final = [
 itself). The docs are public but authenticate like the API: a presented bad token is a 401."""
 BEARER_PREFIXES: Final = ("/api/", "/ws/")
 """Where a bearer token authenticates; elsewhere (the HTML pages) only the session does."""
-
-# --- OpenAPI: how this middleware's two ways in are documented (the contract's schemes)
-
-SECURITY_SCHEMES: Final[dict[str, SecurityScheme | Reference]] = {
-    "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-    "sessionCookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="sessionid"),
-    "csrfHeader": SecurityScheme(type="apiKey", security_scheme_in="header", name="X-CSRFToken"),
-}
-AUTH_SAFE: Final[list[SecurityRequirement]] = [{"bearerAuth": []}, {"sessionCookie": []}]
-"""``security=`` of a safe route: a bearer token or the session cookie."""
-AUTH_UNSAFE: Final[list[SecurityRequirement]] = [
-    {"bearerAuth": []},
-    {"sessionCookie": [], "csrfHeader": []},
-]
-"""``security=`` of an unsafe route: a session also needs the CSRF header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +174,8 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
             if match is None:
                 return AuthenticationResult(user=None, auth=None)
             try:
-                claims = services.decode_access_token(match.group(1), settings)
-            except services.InvalidTokenError:
+                claims = decode_access_token(match.group(1), settings)
+            except jwt.InvalidTokenError:
                 raise unauthorized("The token is invalid or expired.") from None
             user = await services.get_active_user(db_session(connection), claims["sub"])
             if user is None:
@@ -144,3 +201,20 @@ def auth_middleware() -> DefineMiddleware:
     # exclude_http_methods=(): OPTIONS authenticates too (Litestar skips it by default), so a
     # bad token is a 401 on every method, as on Django; anonymous OPTIONS stays open.
     return DefineMiddleware(JWTSessionAuthMiddleware, exclude=AUTH_EXCLUDE, exclude_http_methods=())
+
+
+# --- OpenAPI: how the two ways in are documented (the contract's security schemes)
+
+
+SECURITY_SCHEMES: Final[dict[str, SecurityScheme | Reference]] = {
+    "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+    "sessionCookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="sessionid"),
+    "csrfHeader": SecurityScheme(type="apiKey", security_scheme_in="header", name="X-CSRFToken"),
+}
+AUTH_SAFE: Final[list[SecurityRequirement]] = [{"bearerAuth": []}, {"sessionCookie": []}]
+"""``security=`` of a safe route: a bearer token or the session cookie."""
+AUTH_UNSAFE: Final[list[SecurityRequirement]] = [
+    {"bearerAuth": []},
+    {"sessionCookie": [], "csrfHeader": []},
+]
+"""``security=`` of an unsafe route: a session also needs the CSRF header."""

@@ -14,6 +14,7 @@ import click
 from litestar.plugins import CLIPluginProtocol
 
 from common.db import sqlalchemy_config
+from common.errors import ConflictError
 from users import services
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class UsersCLIPlugin(CLIPluginProtocol):
                         db, username, email, password, is_staff=staff, events=app
                     ),
                 )
-            except services.Conflict as exc:
+            except ConflictError as exc:
                 raise click.ClickException(exc.detail) from exc
             click.echo(f"{user.id} {user.username}")
 

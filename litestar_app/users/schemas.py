@@ -14,10 +14,10 @@ from uuid import UUID
 import msgspec
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
+# ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
+EMAIL_PATTERN = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 THEMES = ("light", "dark")
 _NO_NUL = r"^[^\x00]*$"
-# ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
-_EMAIL = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 
 Theme = Literal["light", "dark"]
 
@@ -34,7 +34,7 @@ class UserCreate(msgspec.Struct):
     """Registration input: username, email, password (write-only)."""
 
     username: Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
-    email: Annotated[str, msgspec.Meta(max_length=254, pattern=_EMAIL)]
+    email: Annotated[str, msgspec.Meta(max_length=254, pattern=EMAIL_PATTERN)]
     password: Annotated[str, msgspec.Meta(min_length=8, max_length=128, pattern=_NO_NUL)]
 
 

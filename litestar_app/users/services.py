@@ -9,7 +9,6 @@ the welcome email.
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,18 +32,10 @@ if TYPE_CHECKING:
 SEED_PASSWORD = "seed-password-123"
 SEED_USERS = (("seed-alice", True), ("seed-bob", False), ("seed-carol", False))
 JWT_ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
-
-
-InvalidTokenError = jwt.InvalidTokenError
 
 
 USER_REGISTERED = "user_registered"
 """The domain event of a new user (listener: ``users.events.on_user_registered``)."""
-
-
-class Conflict(ConflictError):
-    """Duplicate username or email (409 ``urn:problem:conflict`` over HTTP)."""
 
 
 class EventEmitter(Protocol):
@@ -67,7 +58,7 @@ async def register_user(
     is_staff: bool = False,
     events: EventEmitter | None,
 ) -> User:
-    """Create a user (never staff through the API); duplicates, any case -> ``Conflict``.
+    """Create a user (never staff through the API); duplicates, any case -> ``ConflictError``.
 
     The welcome e-mail row is written in the same transaction; ``user_registered`` (which
     starts its delivery) is emitted on ``events`` after the commit (nothing on rollback);
@@ -76,9 +67,9 @@ async def register_user(
     # The slow hash first (in a thread): the session holds no connection yet.
     hashed = await hash_password(password)
     if await db.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise Conflict("A user with that username already exists.")
+        raise ConflictError("A user with that username already exists.")
     if await db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
-        raise Conflict("A user with that email already exists.")
+        raise ConflictError("A user with that email already exists.")
     user = User(
         username=username,
         email=normalize_email(email),
@@ -91,7 +82,7 @@ async def register_user(
         await db.flush()
     except IntegrityError as exc:  # the unique index fired under a race
         await db.rollback()
-        raise Conflict("A user with that username or email already exists.") from exc
+        raise ConflictError("A user with that username or email already exists.") from exc
     if events is None:  # fixtures: no side effects
         return user
     # The welcome e-mail is part of the registration: same transaction, no user without it.
@@ -148,71 +139,6 @@ def issue_access_token(user: User, settings: Settings) -> dict[str, Any]:
         "token_type": "bearer",
         "expires_in": settings.access_token_ttl,
     }
-
-
-NUMERIC_DATE_MAX = 253402300799
-"""9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
-
-
-def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float) -> None:
-    """The contract's claim rule (decision 25), identical in both apps; raise if broken.
-
-    ``exp`` and ``iat`` required, ``nbf`` optional: JSON integers (not bool, not float) in
-    ``[0, NUMERIC_DATE_MAX]``, with ``exp > now``, ``iat <= now`` and ``nbf <= now`` (no
-    leeway). ``sub`` a UUID in canonical form; ``iss``/``aud`` strings equal to the settings;
-    ``jti`` a non-empty string; ``type`` the string ``"access"``.
-    """
-    dates: dict[str, int] = {}
-    for name in ("exp", "iat", "nbf"):
-        if name == "nbf" and name not in claims:
-            continue
-        value = claims.get(name)
-        if type(value) is not int or not 0 <= value <= NUMERIC_DATE_MAX:
-            raise InvalidTokenError(f"Claim {name!r} must be an integer NumericDate.")
-        dates[name] = value
-    if dates["exp"] <= now or dates["iat"] > now or dates.get("nbf", 0) > now:
-        raise InvalidTokenError("The token is expired or not valid yet.")
-    sub = claims.get("sub")
-    try:
-        canonical = isinstance(sub, str) and str(uuid.UUID(sub)) == sub
-    except ValueError:
-        canonical = False
-    if not canonical:
-        raise InvalidTokenError("Claim 'sub' must be a user id.")
-    jti = claims.get("jti")
-    if claims.get("iss") != issuer or claims.get("aud") != audience:
-        raise InvalidTokenError("Wrong issuer or audience.")
-    if not (isinstance(jti, str) and jti) or claims.get("type") != "access":
-        raise InvalidTokenError("Not an access token.")
-
-
-def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    """Verify signature (HS256 only), then the claim rule (:func:`check_claims`); else raise."""
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[JWT_ALGORITHM],
-        # PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types: the
-        # contract's rule runs first, then PyJWT's own checks.
-        options={
-            "require": REQUIRED_CLAIMS,
-            "verify_exp": False,
-            "verify_iat": False,
-            "verify_nbf": False,
-            "verify_aud": False,
-            "verify_iss": False,
-        },
-    )
-    check_claims(claims, settings.jwt_issuer, settings.jwt_audience, time.time())
-    verified: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[JWT_ALGORITHM],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        options={"require": REQUIRED_CLAIMS},
-    )
-    return verified
 
 
 async def write_welcome_email(db: AsyncSession, user_id: uuid.UUID) -> OutboxEmail | None:

@@ -74,7 +74,7 @@ def job_key(email_id: UUID | str) -> str:
 
 
 async def enqueue_delivery(queue: Queue, email_id: UUID) -> None:
-    """Queue the delivery job (after the registering transaction commits)."""
+    """Queue the delivery job (called after the registering transaction commits)."""
     await queue.enqueue(
         "deliver_welcome_email",
         key=job_key(email_id),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from advanced_alchemy.exceptions import IntegrityError
 from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -45,8 +46,25 @@ async def make_user(session: AsyncSession, username: str, *, is_staff: bool = Fa
     return user
 
 
-def service_for(session: AsyncSession, user: User, upload_dir: Path) -> ItemService:
-    return ItemService(session=session, user=user, upload_dir=upload_dir)
+@pytest.fixture
+async def alice(session: AsyncSession) -> User:
+    return await make_user(session, "alice")
+
+
+@pytest.fixture
+async def bob(session: AsyncSession) -> User:
+    return await make_user(session, "bob")
+
+
+@pytest.fixture
+async def staff(session: AsyncSession) -> User:
+    return await make_user(session, "staff", is_staff=True)
+
+
+@pytest.fixture
+def service_of(session: AsyncSession, upload_dir: Path) -> Callable[[User], ItemService]:
+    """``service_of(user)``: the user's ``ItemService`` on the test's session."""
+    return lambda user: ItemService(session=session, user=user, upload_dir=upload_dir)
 
 
 async def make_items(service: ItemService, *names_prices: tuple[str, str]) -> None:
@@ -55,37 +73,37 @@ async def make_items(service: ItemService, *names_prices: tuple[str, str]) -> No
 
 
 async def test_users_see_only_their_items_staff_see_all(
-    session: AsyncSession, upload_dir: Path
+    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
 ) -> None:
-    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
-    staff = await make_user(session, "staff", is_staff=True)
-    await make_items(service_for(session, alice, upload_dir), ("a1", "1.00"), ("a2", "2.00"))
-    await make_items(service_for(session, bob, upload_dir), ("b1", "3.00"))
+    await make_items(service_of(alice), ("a1", "1.00"), ("a2", "2.00"))
+    await make_items(service_of(bob), ("b1", "3.00"))
 
-    assert (await service_for(session, alice, upload_dir).list_items(ItemFilters(), PAGE))[1] == 2
-    assert (await service_for(session, bob, upload_dir).list_items(ItemFilters(), PAGE))[1] == 1
-    assert (await service_for(session, staff, upload_dir).list_items(ItemFilters(), PAGE))[1] == 3
+    assert (await service_of(alice).list_items(ItemFilters(), PAGE))[1] == 2
+    assert (await service_of(bob).list_items(ItemFilters(), PAGE))[1] == 1
+    assert (await service_of(staff).list_items(ItemFilters(), PAGE))[1] == 3
 
 
-async def test_another_users_item_is_not_found(session: AsyncSession, upload_dir: Path) -> None:
-    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
-    staff = await make_user(session, "staff", is_staff=True)
-    item = await service_for(session, alice, upload_dir).create_item(
+async def test_another_users_item_is_not_found(
+    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
+) -> None:
+    item = await service_of(alice).create_item(
         ItemFields(name="x", price=Decimal("1"), description=None)
     )
 
     with pytest.raises(NotFoundError):
-        await service_for(session, bob, upload_dir).get_item(item.id)
+        await service_of(bob).get_item(item.id)
     with pytest.raises(NotFoundError):
-        await service_for(session, bob, upload_dir).delete_item(item.id)
-    assert (await service_for(session, staff, upload_dir).get_item(item.id)).id == item.id
+        await service_of(bob).delete_item(item.id)
+    assert (await service_of(staff).get_item(item.id)).id == item.id
 
 
-async def test_filters_ordering_and_paging(session: AsyncSession, upload_dir: Path) -> None:
-    service = service_for(session, await make_user(session, "alice"), upload_dir)
+async def test_filters_ordering_and_paging(
+    alice: User, service_of: Callable[[User], ItemService]
+) -> None:
     await make_items(
-        service, ("Banana", "3.00"), ("apple", "1.50"), ("Cherry", "2.00"), ("b2", "2.00")
+        service_of(alice), ("Banana", "3.00"), ("apple", "1.50"), ("Cherry", "2.00"), ("b2", "2.00")
     )
+    service = service_of(alice)
 
     items, total = await service.list_items(ItemFilters(q="AN", ordering="name"), PAGE)
     assert [i.name for i in items] == ["Banana"] and total == 1
@@ -101,43 +119,39 @@ async def test_filters_ordering_and_paging(session: AsyncSession, upload_dir: Pa
     assert total == 4 and len(items) == 2
 
 
-async def test_owner_filter_rule(session: AsyncSession, upload_dir: Path) -> None:
-    alice, bob = await make_user(session, "alice"), await make_user(session, "bob")
-    staff = await make_user(session, "staff", is_staff=True)
-    await make_items(service_for(session, bob, upload_dir), ("b1", "3.00"))
+async def test_owner_filter_rule(
+    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
+) -> None:
+    await make_items(service_of(bob), ("b1", "3.00"))
 
     with pytest.raises(PermissionDeniedError):
-        await service_for(session, alice, upload_dir).list_items(ItemFilters(owner=bob.id), PAGE)
-    own = await service_for(session, alice, upload_dir).list_items(
-        ItemFilters(owner=alice.id), PAGE
-    )
-    assert own[1] == 0
-    other = await service_for(session, staff, upload_dir).list_items(
-        ItemFilters(owner=bob.id), PAGE
-    )
-    assert other[1] == 1
+        await service_of(alice).list_items(ItemFilters(owner=bob.id), PAGE)
+    assert (await service_of(alice).list_items(ItemFilters(owner=alice.id), PAGE))[1] == 0
+    assert (await service_of(staff).list_items(ItemFilters(owner=bob.id), PAGE))[1] == 1
 
 
-async def test_database_check_constraints(session: AsyncSession, upload_dir: Path) -> None:
-    from advanced_alchemy.exceptions import IntegrityError
-
-    service = service_for(session, await make_user(session, "alice"), upload_dir)
+async def test_database_check_constraints(
+    alice: User, service_of: Callable[[User], ItemService]
+) -> None:
     with pytest.raises(IntegrityError):
-        await service.create_item(ItemFields(name="x", price=Decimal("-1"), description=None))
+        await service_of(alice).create_item(
+            ItemFields(name="x", price=Decimal("-1"), description=None)
+        )
 
 
-async def test_export_is_ordered(session: AsyncSession, upload_dir: Path) -> None:
-    service = service_for(session, await make_user(session, "alice"), upload_dir)
-    await make_items(service, ("one", "1"), ("two", "2"), ("three", "3"))
+async def test_export_is_ordered(
+    alice: User, session: AsyncSession, service_of: Callable[[User], ItemService]
+) -> None:
+    await make_items(service_of(alice), ("one", "1"), ("two", "2"), ("three", "3"))
     await session.commit()  # the export reads on a session of its own
 
-    assert [i.name async for i in service.export(chunk_size=2)] == ["one", "two", "three"]
+    assert [i.name async for i in service_of(alice).export(chunk_size=2)] == ["one", "two", "three"]
 
 
 async def test_attachments_are_stored_under_generated_names(
-    session: AsyncSession, upload_dir: Path
+    alice: User, upload_dir: Path, service_of: Callable[[User], ItemService]
 ) -> None:
-    service = service_for(session, await make_user(session, "alice"), upload_dir)
+    service = service_of(alice)
     item = await service.create_item(ItemFields(name="x", price=Decimal("1"), description=None))
     upload = UploadFile(content_type="text/plain", filename="../../etc/passwd", file_data=b"root")
 
