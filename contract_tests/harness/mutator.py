@@ -53,6 +53,7 @@ FILTERS: dict[str, Callable[[str], str]] = {
     "braces": lambda v: "{" + v + "}",
     "urn": lambda v: "urn:uuid:" + v,
     "encslash": lambda v: v + "%2F",
+    "pct1": lambda v: f"%{ord(v[0]):02X}{v[1:]}" if v else v,
 }
 
 
@@ -440,6 +441,13 @@ def cookie_variants(b: Baseline) -> Iterator[Variant]:
         )
         yield (
             "cookies",
+            "sessionid-percent-encoded",
+            _with_headers(
+                base, ("cookie",), (("Cookie", "sessionid={sid|pct1}; csrftoken={csrf}"),)
+            ),
+        )
+        yield (
+            "cookies",
             "sessionid-unknown",
             _with_headers(
                 base,
@@ -635,8 +643,8 @@ CLASSES: dict[str, tuple[Callable[[Baseline], Iterator[Variant]], str]] = {
 }
 
 
-READER_SWAP = {"{token}": "{token2}", "{token2}": "{token}", "{sid}": "{sid2}", "{csrf}": "{csrf2}"}
-_SWAP_RE = re.compile("|".join(re.escape(k) for k in READER_SWAP))
+READER_SWAP = {"token": "token2", "token2": "token", "sid": "sid2", "csrf": "csrf2"}
+_SWAP_RE = re.compile(r"\{(token2|token|sid|csrf)(\|[a-z0-9]+)?\}")
 
 
 def as_reader(b: Baseline, req: Request) -> Request:
@@ -645,7 +653,9 @@ def as_reader(b: Baseline, req: Request) -> Request:
         return req
 
     def swap(text: str) -> str:
-        return _SWAP_RE.sub(lambda m: READER_SWAP[m.group(0)], text)
+        return _SWAP_RE.sub(
+            lambda m: "{" + READER_SWAP[m.group(1)] + (m.group(2) or "") + "}", text
+        )
 
     then = as_reader(b, req.then) if req.then is not None else None
     return replace(

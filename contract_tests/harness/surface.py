@@ -15,6 +15,7 @@ The websocket protocol's frames are in :data:`WS_FRAMES` (sent by harness/differ
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -314,6 +315,11 @@ class SideState:
         self.aliases[value] = f"<{name}>"
 
 
+def _long_exp() -> int:
+    """Tokens of the run outlive a long `make fuzz` run (the contract sets no maximum)."""
+    return int(time.time()) + 6 * 3600
+
+
 def _csrf_pair(http: httpx.Client) -> str:
     resp = http.get("/auth/login")
     return set_cookies(resp)["csrftoken"].value
@@ -353,9 +359,9 @@ def prepare(base_url: str, names: dict[str, str]) -> SideState:
     with httpx.Client(base_url=base_url, timeout=20) as http:
         state.values["username"] = names["username"]
         state.alias("user_id", _register(http, names["username"]))
-        state.values["token"] = mint_token(state.values["user_id"])
+        state.values["token"] = mint_token(state.values["user_id"], exp=_long_exp())
         state.alias("user2_id", _register(http, names["username2"]))
-        state.values["token2"] = mint_token(state.values["user2_id"])
+        state.values["token2"] = mint_token(state.values["user2_id"], exp=_long_exp())
         sid, csrf = _login(http, names["username"])
         state.values["sid"], state.values["csrf"] = sid, csrf
         sid2, csrf2 = _login(http, names["username2"])

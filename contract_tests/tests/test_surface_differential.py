@@ -14,7 +14,6 @@ default 40; "all" = every baseline x every variant, `make fuzz`).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,16 +112,15 @@ def _check(run: differential.SurfaceRun, cls: str, capsys: pytest.CaptureFixture
         )
     if not mine:
         return
-    sub = differential.SurfaceRun.__new__(differential.SurfaceRun)
-    sub.findings = mine
-    text = differential.SurfaceRun.report(sub)
+    text = differential.digest(mine)
     with REPORT.open("a", encoding="utf-8") as fh:
         fh.write(f"## {cls}\n\n{text}\n")
-    kinds = sorted({f"{f.kind}: {re.sub(r'[0-9a-f-]{36}', '<id>', f.detail)[:160]}" for f in mine})
-    summary = "\n".join(kinds[:40])
+    distinct = sorted({differential.signature(f)[:200] for f in mine})
+    summary = "\n".join(distinct[:40])
     pytest.fail(
-        f"{len(mine)} findings in class {cls} (seed {run.seed}; full report with repros in "
-        f"{REPORT}):\n{summary}\n\nfirst repro:\n{mine[0].markdown()[:3000]}",
+        f"{len(mine)} findings, {len(distinct)} distinct, in class {cls} (seed {run.seed}; "
+        f"each with its exact request and both answers in {REPORT}):\n{summary}\n\n"
+        f"first repro:\n{mine[0].markdown()[:3000]}",
         pytrace=False,
     )
 
