@@ -10,7 +10,6 @@ reuses :meth:`AllowedHostsMiddleware.is_allowed` for its Origin check.
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING
 
 from litestar.datastructures import MutableScopeHeaders
