@@ -26,7 +26,15 @@ def port_of(server: LiveServer) -> str:
 @pytest.mark.concept("middleware", "app-config")
 @pytest.mark.parametrize(
     "host",
-    ["localhost.", "localhost.:{port}", "127.0.0.1.", "LOCALHOST", "LocalHost:{port}", "localhost:1", "localhost:65535"],
+    [
+        "localhost.",
+        "localhost.:{port}",
+        "127.0.0.1.",
+        "LOCALHOST",
+        "LocalHost:{port}",
+        "localhost:1",
+        "localhost:65535",
+    ],
 )
 def test_same_host_spellings_are_served(server: LiveServer, host: str) -> None:
     """Trailing dot, any case, any port: the allowed host (Django's ``validate_host``)."""

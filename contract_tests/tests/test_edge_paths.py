@@ -82,7 +82,11 @@ def test_odd_path_is_404_before_auth_and_method(
 ) -> None:
     """26: no token, any method: the odd path is 404 (not 401, 405 or an OPTIONS answer)."""
     resp = request(
-        server, method, target, [("Content-Type", "application/json")], b"{}" * (method != "OPTIONS")
+        server,
+        method,
+        target,
+        [("Content-Type", "application/json")],
+        b"{}" * (method != "OPTIONS"),
     )
     assert_raw_problem(resp, 404, f"{method} {target}")
 

@@ -75,9 +75,10 @@ class EdgeMiddleware:
         host = request.get_host()  # DisallowedHost -> 400 problem (handler400), static files too
         if (port := split_domain_port(host)[1]) and int(port) > MAX_PORT:  # no port (Litestar)
             return problem_json(request, status.HTTP_400_BAD_REQUEST)
-        if "CONTENT_LENGTH" not in request.META and "chunked" in request.headers.get(
-            "Transfer-Encoding", ""
-        ).lower():
+        if (
+            "CONTENT_LENGTH" not in request.META
+            and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        ):
             stream = request._stream  # type: ignore[attr-defined]  # the ASGI body file
             size = stream.seek(0, os.SEEK_END)
             stream.seek(0)

@@ -124,7 +124,7 @@ class EdgeGuard:
         request_headers = dict(scope["headers"])
         origin = request_headers.get(b"origin", b"").decode("latin-1")
         allowed = bool(origin) and origin in self.cors_origins
-        is_options = scope["method"] == "OPTIONS"
+        is_options = scope.get("method") == "OPTIONS"
         if is_options and origin and b"access-control-request-method" in request_headers:
             if not allowed:
                 await send_problem(send, 403, scope["path"], [(b"vary", b"Origin")])
@@ -171,7 +171,7 @@ class StaticFilesMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw = scope.get("raw_path") or b""
-        if not raw.startswith(STATIC_PREFIX) or scope["method"] not in ("GET", "HEAD"):
+        if not raw.startswith(STATIC_PREFIX) or scope.get("method") not in ("GET", "HEAD"):
             await next_app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])

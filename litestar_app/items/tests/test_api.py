@@ -302,15 +302,28 @@ def test_items_page_and_redirect(
     assert response.status_code == 302
     assert response.headers["location"] == "/auth/login?next=/items"
 
-    client = client_for(alice)  # the pages accept whatever auth set request.user
-    item = create(client, name="<script>alert(1)</script>")
-    page = client.get("/items")
+    # The pages are session pages: a bearer token does not log a browser in.
+    assert client_for(alice).get("/items", follow_redirects=False).status_code == 302
+    creds = {"username": "page-owner", "password": "page-owner-password"}
+    register = {**creds, "email": "page-owner@example.com"}
+    assert app_client.post("/api/v1/users", json=register).status_code == 201
+    token = app_client.post("/api/v1/auth/token", json=creds).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    body = {"name": "<script>alert(1)</script>", "price": "1.00"}
+    item = app_client.post("/api/v1/items", json=body, headers=bearer).json()
+    app_client.get("/auth/login")
+    csrf = {"X-CSRFToken": app_client.cookies["csrftoken"]}
+    login = app_client.post("/auth/login", data=creds, headers=csrf)
+    assert login.status_code == 200
+    # the session cookie is Secure (DEBUG off): send it by hand over the test's http
+    session = {"Cookie": f"sessionid={login.cookies['sessionid']}"}
+    page = app_client.get("/items", headers=session)
     assert page.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)" not in page.text
     assert "/static/items.css" in page.text and "/static/items.js" in page.text
 
-    response = client.get(f"/items/{item['id']}/page", follow_redirects=False)
+    response = app_client.get(f"/items/{item['id']}/page", headers=session, follow_redirects=False)
     assert response.status_code == 302
     assert response.headers["location"] == f"/items#item-{item['id']}"
 
