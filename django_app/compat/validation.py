@@ -130,7 +130,8 @@ class FullMatchRegexValidator(RegexValidator):
     """``RegexValidator`` with ``fullmatch``: drf-spectacular still documents ``regex``."""
 
     def __call__(self, value: Any) -> None:
-        if not self.regex.fullmatch(str(value)):
+        regex = re.compile(self.regex) if isinstance(self.regex, str) else self.regex
+        if not regex.fullmatch(str(value)):
             raise DjangoValidationError(self.message, code=self.code, params={"value": value})
 
 
@@ -140,7 +141,8 @@ class ContractRequest(Request):
 
     def _parse(self) -> Any:
         media_type = (self.content_type or "").split(";")[0].strip().lower()
-        json_view = bool(self.parsers) and self.parsers[0].media_type == "application/json"
+        parsers = list(self.parsers or ())
+        json_view = bool(parsers) and parsers[0].media_type == "application/json"
         if (
             json_view
             and self._request.method in {"POST", "PUT", "PATCH"}
@@ -148,4 +150,4 @@ class ContractRequest(Request):
             and self.stream is None
         ):
             raise ParseError("The request body is empty.")
-        return super()._parse()
+        return super()._parse()  # type: ignore[misc]  # DRF's private parser entry point
