@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 import uuid
-from http.cookies import _unquote as unquote_cookie  # type: ignore[attr-defined]
+from http.cookies import _unquote as unquote_cookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit

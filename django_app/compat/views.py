@@ -51,14 +51,9 @@ class ContractViewMixin(_Base):
         # contract-shim: 26 (an empty JSON body is 400 /body: compat.validation.ContractRequest)
         from compat.validation import ContractRequest
 
-        parser_context = self.get_parser_context(request)
-        return ContractRequest(
-            request,
-            parsers=self.get_parsers(),
-            authenticators=self.get_authenticators(),
-            negotiator=self.get_content_negotiator(),
-            parser_context=parser_context,
-        )
+        drf_request = super().initialize_request(request, *args, **kwargs)  # sets ViewSet.action
+        drf_request.__class__ = ContractRequest  # same state, one stricter property
+        return drf_request
 
     def check_permissions(self, request: Request) -> None:
         # OPTIONS needs no permission (decision 21): it answers only ``Allow``, and anonymous

@@ -62,8 +62,7 @@ from compat.validation import (
     malformed_body_handler,
     validation_exception_handler,
 )
-from compat.values import GUARDS as VALUE_GUARDS
-from compat.values import LiteralCookiesMiddleware
+from compat.values import LiteralCookiesMiddleware, with_value_checks
 
 if TYPE_CHECKING:
     from litestar.config.app import AppConfig
@@ -91,7 +90,8 @@ class CompatPlugin(InitPluginProtocol):
             **app_config.exception_handlers,
         }
         app_config.guards.extend(GUARDS)
-        app_config.guards.extend(VALUE_GUARDS)
+        # Decision 26: one rule per value type, checked after the guards (auth first).
+        app_config.before_request = with_value_checks(app_config.before_request)
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
         app_config.before_send.append(swagger_csrf_cookie)

@@ -24,10 +24,11 @@ from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.params import ParameterKwarg
 from litestar.typing import FieldDefinition
+from litestar.utils import ensure_async_callable
 from litestar.utils.scope.state import ScopeState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
@@ -323,5 +324,20 @@ def _file_fields(route_handler: BaseRouteHandler) -> list[str]:
     ]
 
 
-GUARDS: Final = (strict_query_values, strict_body_patterns, single_valued_form_fields)
-"""The app-level guards ``CompatPlugin`` adds for this module."""
+# contract-shim: 26 (the value checks run after the guards: 401/403 before 400, as on Django)
+def with_value_checks(first: Callable[..., Any] | None) -> Callable[[Request[Any, Any, Any]], Any]:
+    """The app's ``before_request`` hook, then this module's checks (before parameters are
+    parsed). Guards authenticate and authorize first: an anonymous request with a bad
+    ``limit`` is 401, not 400 (Django authenticates before it validates the query)."""
+    first_async = ensure_async_callable(first) if first is not None else None
+
+    async def before_request(request: Request[Any, Any, Any]) -> Any:
+        if first_async is not None and (answer := await first_async(request)) is not None:
+            return answer
+        handler = request.route_handler
+        strict_query_values(request, handler)
+        await strict_body_patterns(request, handler)
+        await single_valued_form_fields(request, handler)
+        return None
+
+    return before_request
