@@ -234,18 +234,18 @@ class Handler(BaseHTTPRequestHandler):
                 cookies = (session_cookie(sid), csrf_cookie(token))
                 self.send(200, {"id": user["id"]}, cookies=cookies, vary=("Cookie",))
         elif path.startswith(ITEMS + "/") and path.endswith("/attachments"):
-            user, refused = self.bearer()
-            if refused or user is None:
+            owner, refused = self.bearer()
+            if refused or owner is None:
                 self.unauthorized()
                 return
             self.send(201, {"items": [{"id": str(uuid.uuid4()), "filename": "notes.txt"}]})
         elif path == ITEMS:
-            user, refused = self.bearer()
-            if refused or user is None:
+            owner, refused = self.bearer()
+            if refused or owner is None:
                 self.unauthorized()
                 return
             item_id = str(uuid.uuid4())
-            self.state.items[item_id] = user
+            self.state.items[item_id] = owner
             body = json.loads(raw) | {"id": item_id}
             self.send(201, body, headers={"Location": f"{ITEMS}/{item_id}"})
         else:

@@ -13,7 +13,6 @@ than 1000 query fields and for ``?x=null``. Each unit below closes one of those 
 from __future__ import annotations
 
 import inspect
-
 import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
