@@ -118,7 +118,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
         # DRF's own check reads ``request.POST``, which parses the body first: a malformed or
         # non-JSON write without a CSRF token answered 400/415 instead of 403. (Imported here:
         # DRF imports this module while rest_framework.views, which compat needs, loads.)
-        from compat.sessions import enforce_csrf  # noqa: PLC0415
+        from compat.sessions import enforce_csrf
 
         enforce_csrf(request)
 
