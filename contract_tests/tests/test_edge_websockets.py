@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
@@ -153,7 +152,11 @@ BAD_CHAT_FRAMES: list[tuple[str, str, str]] = [
     ("body-true", '{"body": true}', "invalid_message"),
     ("body-object", '{"body": {"text": "x"}}', "invalid_message"),
     ("body-float", '{"body": 1.5}', "invalid_message"),
-    ("astral-2001", json.dumps({"body": "\U0001f600" * 2001}, ensure_ascii=False), "invalid_message"),
+    (
+        "astral-2001",
+        json.dumps({"body": "\U0001f600" * 2001}, ensure_ascii=False),
+        "invalid_message",
+    ),
     ("type-only", '{"type": "typing"}', "invalid_message"),
 ]
 
@@ -182,7 +185,11 @@ ACCEPTED_CHAT_FRAMES: list[tuple[str, str, str]] = [
     ("duplicate-key-last-wins", '{"body": "first", "body": "second"}', "second"),
     ("zero-width-space-is-text", '{"body": "\\u200b"}', "\u200b"),
     ("surrogate-pair", '{"body": "\\ud83d\\ude00"}', "\U0001f600"),
-    ("astral-2000", json.dumps({"body": "\U0001f600" * 2000}, ensure_ascii=False), "\U0001f600" * 2000),
+    (
+        "astral-2000",
+        json.dumps({"body": "\U0001f600" * 2000}, ensure_ascii=False),
+        "\U0001f600" * 2000,
+    ),
     ("max-depth-extra", '{"body": "deep", "x": ' + nested(MAX_DEPTH - 1) + "}", "deep"),
 ]
 
@@ -211,7 +218,9 @@ def room(session_http: httpx.Client, alice: Account) -> str:
 
 
 @pytest.mark.concept("websockets", "query-params", "authentication")
-@pytest.mark.parametrize("case", ["two-valid", "same-twice", "valid-then-garbage", "garbage-then-valid"])
+@pytest.mark.parametrize(
+    "case", ["two-valid", "same-twice", "valid-then-garbage", "garbage-then-valid"]
+)
 def test_duplicated_ticket_is_refused_and_consumes_nothing(
     server: LiveServer, client: httpx.Client, alice: Account, room: str, case: str
 ) -> None:

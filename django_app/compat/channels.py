@@ -5,13 +5,15 @@ A Channels in-memory layer that reports what it drops.
 "Chat never drops silently" (v2, issue 13): ``InMemoryChannelLayer.group_send`` swallows
 ``ChannelFull``, so a connection whose channel is full (``capacity`` messages waiting) loses
 broadcasts and nobody knows; and it sends through one task per member, which a sender's
-timeout leaves running (the broadcast is delivered after the sender heard ``unavailable``). ``ReportingInMemoryChannelLayer`` counts the drops per channel;
-the chat consumer asks for them (``take_dropped``) and sends its client a ``lagging`` error
-frame, as the Litestar app does from its subscriber's backlog. The Redis layers need no
-shim: ``RedisPubSubChannelLayer`` queues without a bound (the consumer's own outbox bounds it).
+timeout leaves running (the broadcast is delivered after the sender heard ``unavailable``).
+``ReportingInMemoryChannelLayer`` counts the drops per channel; the chat consumer asks for
+them (``take_dropped``) and sends its client a ``lagging`` error frame, as the Litestar app
+does from its subscriber's backlog. The Redis layers need no shim: ``RedisPubSubChannelLayer``
+queues without a bound (the consumer's own outbox bounds it).
 """
 
 from collections import Counter
+from contextlib import suppress
 from typing import Any
 
 from channels.exceptions import ChannelFull
@@ -43,10 +45,8 @@ class ReportingInMemoryChannelLayer(InMemoryChannelLayer):  # type: ignore[misc]
         self.require_valid_group_name(group)
         self._clean_expired()
         for channel in list(self.groups.get(group, {})):
-            try:
+            with suppress(ChannelFull):  # counted by send(): the member gets ``lagging``
                 await self.send(channel, message)
-            except ChannelFull:
-                pass  # counted by send(): the member gets a ``lagging`` frame
 
     def take_dropped(self, channel: str) -> int:
         """Messages ``channel`` lost since the last call (and forget them)."""
