@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from harness.accounts import Account
-from harness.servers import LiveServer
+from harness.servers import LiveServer, ServerManager
 from harness.ws import (
     ALLOWED_ORIGIN,
     FOREIGN_ORIGIN,
@@ -345,3 +345,28 @@ def test_a_refused_ticket_stays_unused_only_when_never_looked_up(
     with conn:
         send_json(conn, {"body": "works"})
         assert next_message(conn)["body"] == "works"
+
+
+@pytest.mark.concept("websockets", "hardening")
+def test_open_websockets_are_not_http_requests_in_flight(
+    server: LiveServer, server_manager: ServerManager
+) -> None:
+    """With ``HTTP_MAX_IN_FLIGHT=3``, six open websockets leave the HTTP API answering 200
+    (uvicorn's task set counts them; 100 chat members made every request 503 before)."""
+    if server.external:
+        pytest.skip("starts a variant of the app")
+    overrides = {"HTTP_MAX_IN_FLIGHT": "3", "APP_NAME": f"parity-inflight-{server.framework}"}
+    variant = server_manager.start_variant(server.framework, overrides, "inflight")
+    try:
+        sockets = [open_ws(variant.base_url, ECHO) for _ in range(6)]
+        try:
+            with httpx.Client(base_url=variant.base_url, timeout=10) as http:
+                statuses = [http.get("/health").status_code for _ in range(3)]
+            assert statuses == [200] * 3, statuses
+            send_json(sockets[-1], {"open": True})
+            assert recv_json(sockets[-1]) == {"open": True}
+        finally:
+            for conn in sockets:
+                conn.close()
+    finally:
+        server_manager.stop(variant)
