@@ -167,7 +167,7 @@ def _room(drop: int = 0, lagging: bool = False, unavailable: int = 0) -> tuple[A
 
     account = Account(id="1", username="alice", email="a@example.com", password="x", token="t")
     members = [Member(i, account) for i in range(3)]
-    stored = []
+    stored: list[dict[str, Any]] = []
     for member in members:
         for n in range(2):
             body = f"m{member.index}-{n}"
@@ -200,13 +200,11 @@ def test_overload_check_catches_silent_loss(fault: str) -> None:
     """A room where a message was lost silently (the stock in-memory layer) fails the check."""
     from chaos.test_chat_overload import check_room
 
-    members, stored = {
-        "silent-drop": lambda: _room(drop=2),
-        "spurious-lagging": lambda: _room(lagging=True),
-        "silent-unavailable": lambda: _room(unavailable=1),
-        "duplicate": _room,
-        "altered": _room,
-    }[fault]()
+    members, stored = _room(
+        drop=2 if fault == "silent-drop" else 0,
+        lagging=fault == "spurious-lagging",
+        unavailable=1 if fault == "silent-unavailable" else 0,
+    )
     if fault == "silent-unavailable":
         members[2].frames.pop()  # the sender was never told
     if fault == "duplicate":

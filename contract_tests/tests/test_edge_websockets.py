@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from harness.accounts import Account
-from harness.servers import LiveServer
+from harness.servers import LiveServer, ServerManager
 from harness.ws import (
     ALLOWED_ORIGIN,
     FOREIGN_ORIGIN,
@@ -153,7 +152,11 @@ BAD_CHAT_FRAMES: list[tuple[str, str, str]] = [
     ("body-true", '{"body": true}', "invalid_message"),
     ("body-object", '{"body": {"text": "x"}}', "invalid_message"),
     ("body-float", '{"body": 1.5}', "invalid_message"),
-    ("astral-2001", json.dumps({"body": "\U0001f600" * 2001}, ensure_ascii=False), "invalid_message"),
+    (
+        "astral-2001",
+        json.dumps({"body": "\U0001f600" * 2001}, ensure_ascii=False),
+        "invalid_message",
+    ),
     ("type-only", '{"type": "typing"}', "invalid_message"),
 ]
 
@@ -182,7 +185,11 @@ ACCEPTED_CHAT_FRAMES: list[tuple[str, str, str]] = [
     ("duplicate-key-last-wins", '{"body": "first", "body": "second"}', "second"),
     ("zero-width-space-is-text", '{"body": "\\u200b"}', "\u200b"),
     ("surrogate-pair", '{"body": "\\ud83d\\ude00"}', "\U0001f600"),
-    ("astral-2000", json.dumps({"body": "\U0001f600" * 2000}, ensure_ascii=False), "\U0001f600" * 2000),
+    (
+        "astral-2000",
+        json.dumps({"body": "\U0001f600" * 2000}, ensure_ascii=False),
+        "\U0001f600" * 2000,
+    ),
     ("max-depth-extra", '{"body": "deep", "x": ' + nested(MAX_DEPTH - 1) + "}", "deep"),
 ]
 
@@ -211,7 +218,9 @@ def room(session_http: httpx.Client, alice: Account) -> str:
 
 
 @pytest.mark.concept("websockets", "query-params", "authentication")
-@pytest.mark.parametrize("case", ["two-valid", "same-twice", "valid-then-garbage", "garbage-then-valid"])
+@pytest.mark.parametrize(
+    "case", ["two-valid", "same-twice", "valid-then-garbage", "garbage-then-valid"]
+)
 def test_duplicated_ticket_is_refused_and_consumes_nothing(
     server: LiveServer, client: httpx.Client, alice: Account, room: str, case: str
 ) -> None:
@@ -336,3 +345,28 @@ def test_a_refused_ticket_stays_unused_only_when_never_looked_up(
     with conn:
         send_json(conn, {"body": "works"})
         assert next_message(conn)["body"] == "works"
+
+
+@pytest.mark.concept("websockets", "hardening")
+def test_open_websockets_are_not_http_requests_in_flight(
+    server: LiveServer, server_manager: ServerManager
+) -> None:
+    """With ``HTTP_MAX_IN_FLIGHT=3``, six open websockets leave the HTTP API answering 200
+    (uvicorn's task set counts them; 100 chat members made every request 503 before)."""
+    if server.external:
+        pytest.skip("starts a variant of the app")
+    overrides = {"HTTP_MAX_IN_FLIGHT": "3", "APP_NAME": f"parity-inflight-{server.framework}"}
+    variant = server_manager.start_variant(server.framework, overrides, "inflight")
+    try:
+        sockets = [open_ws(variant.base_url, ECHO) for _ in range(6)]
+        try:
+            with httpx.Client(base_url=variant.base_url, timeout=10) as http:
+                statuses = [http.get("/health").status_code for _ in range(3)]
+            assert statuses == [200] * 3, statuses
+            send_json(sockets[-1], {"open": True})
+            assert recv_json(sockets[-1]) == {"open": True}
+        finally:
+            for conn in sockets:
+                conn.close()
+    finally:
+        server_manager.stop(variant)

@@ -15,7 +15,7 @@ import json
 import logging
 import math
 import re
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -141,7 +141,7 @@ class Outbox:
     uses one slot past ``limit``, so the queue never holds more than ``limit + 1`` items.
     """
 
-    MARKER: dict[str, Any] = {"type": "error", "code": "lagging", "detail": LAGGING}
+    MARKER: ClassVar[dict[str, Any]] = {"type": "error", "code": "lagging", "detail": LAGGING}
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
