@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.session import SessionMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
 from common.db import db_session
@@ -36,6 +37,7 @@ from users import services
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
+    from litestar.types import Receive, Scope, Send
 
 WWW_AUTHENTICATE: Final = "Bearer"
 CSRF_COOKIE: Final = "csrftoken"
@@ -53,6 +55,7 @@ AUTH_EXCLUDE: Final = [
     "^/api/v1/preferences",
 ]
 """Paths the middleware skips (public endpoints; /auth/* reads the session itself)."""
+_AUTH_EXCLUDED: Final = re.compile("|".join(AUTH_EXCLUDE))
 
 # --- OpenAPI: how this middleware's two ways in are documented (the contract's schemes)
 
@@ -130,6 +133,34 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
                     raise PermissionDeniedException("CSRF verification failed.")
                 return AuthenticationResult(user=user, auth=AuthInfo("session"))
         return AuthenticationResult(user=None, auth=None)
+
+
+class HeaderAuthSessionMiddleware(SessionMiddleware[Any]):
+    """Litestar's session middleware, skipped where a request has no session to load or save.
+
+    A request with an ``Authorization`` header, no session cookie and a path the
+    authentication middleware covers is identified by that header alone (the session is
+    never consulted), and no handler under the authentication middleware writes the session
+    (login and logout live under ``/auth/``, the admin under ``/admin``). For it, the session
+    would be an empty dict loaded and dropped: a session id drawn from ``os.urandom``, the
+    cookies parsed, one more send wrapper. API clients (bearer tokens) pay none of that.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._header_only(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _header_only(self, scope: Scope) -> bool:
+        authorization = False
+        cookie_key = f"{self.backend.config.key}=".encode()
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = True
+            elif name == b"cookie" and cookie_key in value:
+                return False  # maybe a session cookie: load it as usual
+        return authorization and not _AUTH_EXCLUDED.search(scope["path"])
 
 
 def auth_middleware() -> DefineMiddleware:
