@@ -102,7 +102,7 @@ def origin_allowed(origin: str | None, allowed_hosts: tuple[str, ...]) -> bool:
     return AllowedHostsMiddleware(allowed_hosts).is_allowed(parts.hostname)
 
 
-def require_allowed_origin(
+async def require_allowed_origin(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard of every websocket route: refuse (before accept -> 403) a foreign Origin."""

@@ -27,6 +27,7 @@ from advanced_alchemy.exceptions import RepositoryError
 from litestar import Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
 )
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import (
@@ -56,6 +57,8 @@ PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 VALIDATION_ERROR_TYPE: Final = "urn:problem:validation-error"
 CONFLICT_TYPE: Final = "urn:problem:conflict"
 INTERNAL_ERROR_DETAIL: Final = "An unexpected error occurred."
+CLIENT_DISCONNECTED: Final = "client disconnected prematurely"
+"""Litestar's detail when the client hung up before its body was read (``Request.stream``)."""
 JSON_MAX_BYTES: Final = 1024 * 1024
 """App-level ``request_max_body_size``: larger bodies -> 413 (upload routes raise their own)."""
 
@@ -307,7 +310,21 @@ def service_unavailable_handler(request: Request, exc: Exception) -> Response[di
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    """Catch-all: log the traceback server-side, send a fixed 500 body."""
+    """Catch-all: log the traceback server-side, send a fixed 500 body.
+
+    A client that hung up before its request body was read is not an error of the app
+    (Django drops such a request silently, ``RequestAborted``): one info line, no traceback.
+    """
+    if isinstance(exc, InternalServerException) and exc.detail == CLIENT_DISCONNECTED:
+        logger.info(
+            "client disconnected before its request was read: %s %s request_id=%s",
+            request.method,
+            request.url.path,
+            get_request_id(request),
+        )
+        return problem_response(
+            request, HTTP_500_INTERNAL_SERVER_ERROR, detail=INTERNAL_ERROR_DETAIL
+        )
     logger.error(
         "unhandled error on %s %s request_id=%s",
         request.method,

@@ -352,7 +352,7 @@ def require_media_type(*accepted: str) -> Any:
     any body; the contract wants 415 before it is read.
     """
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.scope.get("method") in {"POST", "PUT", "PATCH"} and (
             _has_body_of_other_type(connection, accepted)
         ):
@@ -366,7 +366,7 @@ MAX_QUERY_FIELDS: Final = 1000
 """Query fields allowed per request (Django's ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` default)."""
 
 
-def limit_query_fields(
+async def limit_query_fields(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """App-level guard: more than ``MAX_QUERY_FIELDS`` query fields -> 400.
@@ -395,7 +395,7 @@ def _query_fields(route_handler: BaseRouteHandler) -> Iterator[tuple[str, FieldD
 
 
 # contract-shim: 8, 10 (?owner=null is a malformed value, not an absent one)
-def reject_null_literals(
+async def reject_null_literals(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """App-level guard: ``?owner=null`` is a malformed value, not an absent one -> 400.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post, put
@@ -33,6 +33,9 @@ from users.schemas import (
     UserPublic,
 )
 
+if TYPE_CHECKING:
+    from litestar.types import Receive, Scope, Send
+
 THEME_COOKIE = "theme"
 THEME_COOKIE_MAX_AGE = 31536000
 TOKEN_PATH = "/api/v1/auth/token"
@@ -49,9 +52,20 @@ P429 = problem_spec(429, "Too many requests.")
 
 
 class TokenRateLimitMiddleware(RateLimitProblemMiddleware):
-    """Litestar's rate limiter (429 problem + ``Retry-After``: ``compat.problems``)."""
+    """Litestar's rate limiter (429 problem + ``Retry-After``: ``compat.problems``) on the
+    token path only, whatever the method (DRF's throttle also runs before its 405).
+
+    Every other request passes straight through: no ``Request``, no store lookup, no
+    ``check_throttle_handler`` (a plain function there runs in a worker thread per request).
+    """
 
     detail = "Too many token requests; retry later."
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"].rstrip("/") != TOKEN_PATH:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def token_rate_limit(settings: Settings) -> RateLimitConfig:
@@ -59,7 +73,6 @@ def token_rate_limit(settings: Settings) -> RateLimitConfig:
     count, _, unit = settings.token_rate_limit.partition("/")
     return RateLimitConfig(
         rate_limit=(unit.strip().lower(), int(count)),  # type: ignore[arg-type]
-        check_throttle_handler=lambda request: request.url.path.rstrip("/") == TOKEN_PATH,
         middleware_class=TokenRateLimitMiddleware,
         # The 429 takes Retry-After from the reset; compat keeps RateLimit-* off the answers.
         set_rate_limit_headers=True,

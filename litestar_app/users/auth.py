@@ -31,6 +31,7 @@ import jwt
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.session import SessionMiddleware
 from litestar.openapi.spec import Reference, SecurityRequirement, SecurityScheme
 
 from common.db import db_session
@@ -39,6 +40,7 @@ from users import services
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
+    from litestar.types import Receive, Scope, Send
 
     from config.settings import Settings
 
@@ -83,33 +85,28 @@ def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float)
         raise jwt.InvalidTokenError("Not an access token.")
 
 
+# PyJWT verifies the signature (HS256 only) and the presence of the required claims; its
+# checks of the claim values are off because the contract's rule (check_claims) replaces
+# them: PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types.
+# check_claims is stricter than each of them (exp > now, iat and nbf <= now without leeway,
+# iss and aud equal to the settings' strings), so no second PyJWT pass is needed.
+_DECODE_OPTIONS: Final[Any] = {
+    "require": REQUIRED_CLAIMS,
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
+
+
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    """Verify the signature (HS256 only), then the claim rule, then PyJWT's own; else raise."""
-    # PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types: the
-    # contract's claim rule runs first (decision 25).
+    """Verify the signature (HS256 only), then the claim rule (:func:`check_claims`); else raise."""
     claims: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[services.JWT_ALGORITHM],
-        options={
-            "require": REQUIRED_CLAIMS,
-            "verify_exp": False,
-            "verify_iat": False,
-            "verify_nbf": False,
-            "verify_aud": False,
-            "verify_iss": False,
-        },
+        token, settings.secret_key, algorithms=[services.JWT_ALGORITHM], options=_DECODE_OPTIONS
     )
     check_claims(claims, settings.jwt_issuer, settings.jwt_audience, time.time())
-    verified: dict[str, Any] = jwt.decode(
-        token,
-        settings.secret_key,
-        algorithms=[services.JWT_ALGORITHM],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        options={"require": REQUIRED_CLAIMS},
-    )
-    return verified
+    return claims
 
 
 CSRF_COOKIE: Final = "csrftoken"
@@ -127,6 +124,7 @@ AUTH_EXCLUDE: Final = [
 itself). The docs are public but authenticate like the API: a presented bad token is a 401."""
 BEARER_PREFIXES: Final = ("/api/", "/ws/")
 """Where a bearer token authenticates; elsewhere (the HTML pages) only the session does."""
+_AUTH_EXCLUDED: Final = re.compile("|".join(AUTH_EXCLUDE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +192,34 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
                     )
                 return AuthenticationResult(user=user, auth=AuthInfo("session"))
         return AuthenticationResult(user=None, auth=None)
+
+
+class HeaderAuthSessionMiddleware(SessionMiddleware[Any]):
+    """Litestar's session middleware, skipped where a request has no session to load or save.
+
+    A request with an ``Authorization`` header, no session cookie and a path the
+    authentication middleware covers is identified by that header alone (the session is
+    never consulted), and no handler under the authentication middleware writes the session
+    (login and logout live under ``/auth/``, the admin under ``/admin``). For it, the session
+    would be an empty dict loaded and dropped: a session id drawn from ``os.urandom``, the
+    cookies parsed, one more send wrapper. API clients (bearer tokens) pay none of that.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._header_only(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _header_only(self, scope: Scope) -> bool:
+        authorization = False
+        cookie_key = f"{self.backend.config.key}=".encode()
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = True
+            elif name == b"cookie" and cookie_key in value:
+                return False  # maybe a session cookie: load it as usual
+        return authorization and not _AUTH_EXCLUDED.search(scope["path"])
 
 
 def auth_middleware() -> DefineMiddleware:

@@ -2,7 +2,8 @@
 
 Anonymous -> 401 (with ``WWW-Authenticate: Bearer``); authenticated but not allowed -> 403;
 another user's private object -> 404 (no existence leak). Guards run before the handler;
-``current_user`` is a dependency for handlers that need the ``User``.
+they are coroutines (Litestar runs a plain-function guard in a worker thread: a thread hop
+per guard and request). ``current_user`` is a dependency for handlers that need the ``User``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def _user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     return user if isinstance(user, User) else None
 
 
-def requires_auth(
+async def requires_auth(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler | None = None
 ) -> None:
     """Guard: 401 for anonymous requests."""
@@ -33,7 +34,7 @@ def requires_auth(
         raise unauthorized()
 
 
-def requires_staff(
+async def requires_staff(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler | None = None
 ) -> None:
     """Guard for staff-only actions (DELETE /api/v1/users/{id}): 401 anonymous, 403 non-staff."""
@@ -44,12 +45,12 @@ def requires_staff(
         raise PermissionDeniedException("Staff only.")
 
 
-def requires_auth_except_options(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler | None = None
+async def requires_auth_except_options(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler | None = None
 ) -> None:
     """Guard: 401 for anonymous requests; OPTIONS is open (CORS preflights carry no credentials)."""
-    if connection.scope.get("method") != "OPTIONS":
-        requires_auth(connection, handler)
+    if connection.scope.get("method") != "OPTIONS" and _user(connection) is None:
+        raise unauthorized()
 
 
 AUTHENTICATED = (requires_auth_except_options,)

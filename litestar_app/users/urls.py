@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Router
 from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 
 from compat.routing import with_head
 from compat.sessions import LazySessionConfig
 from users import api, session
-from users.auth import auth_middleware
+from users.auth import HeaderAuthSessionMiddleware, auth_middleware
 from users.permissions import current_user
 
 if TYPE_CHECKING:
@@ -58,8 +59,10 @@ def session_config(settings: Settings) -> ServerSideSessionConfig:
 
 def middleware(settings: Settings) -> list[Any]:
     """Rate limit (token endpoint), sessions, then authentication, in that order."""
+    sessions = session_config(settings).middleware  # its backend, in our middleware class:
     return [
         api.token_rate_limit(settings).middleware,
-        session_config(settings).middleware,
+        # skipped on requests authenticated by their Authorization header alone
+        DefineMiddleware(HeaderAuthSessionMiddleware, *sessions.args, **sessions.kwargs),
         auth_middleware(),
     ]
