@@ -50,10 +50,14 @@ PARITY_WORKERS ?= 2
 # fixtures they use; the cross-framework tests form a third group), the native suites beside.
 PARITY_XDIST := $(if $(filter 1,$(PARITY_WORKERS)),,-n $(PARITY_WORKERS) --dist loadgroup)
 
+# Tests marked `mode_free` (their answer cannot depend on MODE: production-settings imports,
+# `check --deploy`, the docs UIs) run in the embedded pass only; MODE=services deselects them.
+PARITY_SELECT := $(if $(filter services,$(MODE)),-m "not mode_free")
+
 .PHONY: parity
 parity: install browser ## Run the contract suite against both live servers and print the concept matrix
 	@mkdir -p $(REPORTS)
-	cd contract_tests && .venv/bin/python -m pytest tests $(PARITY_XDIST) --junitxml=$(REPORTS)/parity-junit.xml
+	cd contract_tests && .venv/bin/python -m pytest tests $(PARITY_XDIST) $(PARITY_SELECT) --junitxml=$(REPORTS)/parity-junit.xml
 
 .PHONY: fuzz
 fuzz: install ## Schemathesis (both schemas x both servers) + the differential checks (items sequences, whole surface: every variant) with many more examples and a random seed

@@ -9,6 +9,10 @@ server of its own pointed at them, so stopping them never disturbs anything else
   ``CHAOS_REDIS_OUTAGE_S=30``): /health 503, then 200 within 5 s of its return, and the token
   rate limit (counted in Redis) works again without a restart.
 * SIGTERM during in-flight requests: they complete and the process exits within the grace.
+* Redis ``CLIENT PAUSE`` for ``CHAOS_REDIS_PAUSE_MS`` (default 4000) under a chat message: a
+  message reported ``unavailable`` is neither stored nor delivered once the pause ends.
+
+The PostgreSQL tests share one private cluster per module (one initdb), a database each.
 """
 
 from __future__ import annotations
@@ -48,7 +52,10 @@ REDIS_OUTAGE_S = float(os.environ.get("CHAOS_REDIS_OUTAGE_S", "6"))
 RECOVERY_S = 5.0
 AFTER_REQUESTS = 50
 SHUTDOWN_GRACE_S = 10.0
-PAUSE_MS = 10000
+#: CLIENT PAUSE length: well past both apps' bounds on one broadcast (WS_BROADCAST_TIMEOUT
+#: 1.5 s) and on a Redis call (1 s), so the sender hears ``unavailable`` long before the pause
+#: ends and anything the app queued would still go out (and be caught) when it does.
+PAUSE_MS = int(os.environ.get("CHAOS_REDIS_PAUSE_MS", "4000"))
 
 
 def _serve(manager: ServerManager, framework: str, name: str, **env: str) -> LiveServer:
@@ -119,14 +126,22 @@ def _wait_health(client: httpx.Client, status: int, within: float) -> float:
     )
 
 
-@pytest.fixture
-def private_pg(server_manager: ServerManager) -> Iterator[PrivatePostgres]:
+@pytest.fixture(scope="module")
+def _pg_cluster(server_manager: ServerManager) -> Iterator[PrivatePostgres]:
+    """One private cluster for the module (initdb once): each test makes a database of its own."""
     pg = PrivatePostgres(server_manager)
     pg.start()
     try:
         yield pg
     finally:
         pg.close()
+
+
+@pytest.fixture
+def private_pg(_pg_cluster: PrivatePostgres) -> PrivatePostgres:
+    """The module's private PostgreSQL, running (a test that failed mid-outage left it stopped)."""
+    _pg_cluster.start()
+    return _pg_cluster
 
 
 @pytest.fixture

@@ -243,6 +243,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "concept(*ids): concept ids (concepts.toml) a contract test observes"
     )
     config.addinivalue_line("markers", "slow: slow checks (selftest only; not in make parity)")
+    config.addinivalue_line(
+        "markers",
+        "mode_free: the answer cannot depend on MODE (no live server, or one whose answer never "
+        "touches the database/Redis); `make parity MODE=services` deselects it (-m 'not "
+        "mode_free'): the embedded pass of `.ci/run` checks it",
+    )
     state = ParityState(
         concepts=load_concepts(),
         frameworks=selected_frameworks(),

@@ -40,6 +40,7 @@ def offline_chromium() -> Iterator[Browser]:
 
 
 @pytest.mark.concept("openapi", "static-files")
+@pytest.mark.mode_free
 @pytest.mark.parametrize("ui", ["swagger", "redoc"])
 def test_docs_ui_shows_every_operation_offline(
     server: LiveServer, offline_chromium: Browser, ui: str

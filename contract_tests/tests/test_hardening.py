@@ -91,12 +91,14 @@ def _import_app(framework: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 @pytest.mark.concept("hardening", "app-config")
+@pytest.mark.mode_free
 def test_production_settings_start(framework: str, tmp_path: Any) -> None:
     code, out = _import_app(framework, _env(tmp_path, {}))
     assert code == 0, out[-2000:]
 
 
 @pytest.mark.concept("hardening", "app-config")
+@pytest.mark.mode_free
 def test_unsafe_production_settings_refuse_to_start(framework: str, tmp_path: Any) -> None:
     cases: dict[str, dict[str, str | None]] = {"safe": {}, **UNSAFE}
     stdin = "".join(json.dumps(_env(tmp_path, o)) + "\n" for o in cases.values())
@@ -122,6 +124,7 @@ def test_unsafe_production_settings_refuse_to_start(framework: str, tmp_path: An
 
 
 @pytest.mark.concept("hardening")
+@pytest.mark.mode_free
 def test_django_check_deploy_is_clean(tmp_path: Any) -> None:
     env = _env(tmp_path, {})
     python = str(app_python("django"))
