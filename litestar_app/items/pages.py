@@ -2,10 +2,10 @@
 
 Session-authenticated pages outside ``/api``: anonymous visitors are redirected to the
 login form (``?next=`` brings them back). Jinja (``TemplateConfig`` in ``ItemsPlugin``)
-autoescapes user data. Not part of the API schema. Static files come from
-``create_static_files_router``. The create and edit pages parse a URL-encoded form and
-validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no form
-library): errors re-render the form with status 400, success is a 303 to the items page;
+autoescapes user data. Not part of the API schema. Static files come from the app's
+``/static`` router (config/urls.py). The create and edit pages parse a URL-encoded form
+and validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no
+form library): errors re-render the form with status 400, success is a 303 to the items page;
 another user's item is 404 (no existence leak).
 """
 
@@ -25,13 +25,11 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
-from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError
 from common.pagination import LimitOffset
 from compat.headers import CacheControl
-from config.settings import BASE_DIR
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
@@ -308,8 +306,3 @@ class ItemFormPages(Controller):
         await items_service.update_item(item.id, parsed.to_values())
         await items_service.repository.session.commit()  # see item_create_submit
         return see_other(request.app.route_reverse("items-page"))
-
-
-static_files_router = create_static_files_router(
-    path="/static", directories=[BASE_DIR / "static"], name="static", include_in_schema=False
-)

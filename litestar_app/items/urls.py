@@ -17,7 +17,6 @@ from items.pages import (
     ItemFormPages,
     item_page_redirect,
     items_page,
-    static_files_router,
 )
 
 api_router = Router(
@@ -30,5 +29,4 @@ page_handlers: list[ControllerRouterHandler] = [
     items_page,
     item_page_redirect,
     ItemFormPages,
-    static_files_router,
 ]
