@@ -18,6 +18,7 @@ from common.logging import configure_structlog, logging_config
 BASE_DIR = Path(__file__).resolve().parent.parent
 """The app folder: relative SQLite paths are resolved against it."""
 
+
 def env_bool(name: str, default: bool = False) -> bool:
     """Read a boolean variable: "1", "true", "yes" and "on" (any case) mean true."""
     value = os.environ.get(name)

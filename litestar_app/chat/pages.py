@@ -1,10 +1,8 @@
 """HTML page: the chat room (template + static ``chat.js``), outside ``/api``.
 
-Unlike the items page it is rendered for anonymous visitors too: the page itself shows a
-login form that posts to ``/auth/login`` (CSRF cookie + header), then opens the room over
-the websocket protocol. Jinja (``TemplateConfig`` in ``ItemsPlugin``) renders it; the
-static files are served by the items feature's ``/static`` router. Not part of the API
-schema.
+The page renders for everyone: ``chat.js`` asks ``/auth/whoami`` and shows a login form
+(posting to ``/auth/login`` with the CSRF cookie) when the visitor has no session, then
+talks to the chat API and websocket. Not part of the API schema.
 """
 
 from __future__ import annotations

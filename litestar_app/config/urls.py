@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from litestar import Router
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
 
 from common.health import health_check, health_check_head
 from common.testing_routes import test_router
+from config.settings import BASE_DIR
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
@@ -21,10 +24,25 @@ if TYPE_CHECKING:
 
 SCHEMA_PATH = "/api/schema"
 
+# The pages' CSS/JS and the docs UIs' vendored assets, for every feature (Django: whitenoise).
+static_files_router = create_static_files_router(
+    path="/static",
+    directories=[BASE_DIR / "static"],
+    name="static",
+    include_in_schema=False,
+    # Browsers may reuse a file for a minute (WhiteNoise's default max-age outside DEBUG).
+    cache_control=CacheControlHeader(max_age=60, public=True),
+    opt={"exclude_from_auth": True},  # static files never authenticate (Django's WhiteNoise)
+)
+
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     """Everything mounted on the app; ``/_test`` only when ENABLE_TEST_ROUTES is on."""
-    handlers: list[ControllerRouterHandler] = [health_check, health_check_head]
+    handlers: list[ControllerRouterHandler] = [
+        health_check,
+        health_check_head,
+        static_files_router,
+    ]
     if settings.enable_test_routes:
         handlers.append(test_router)
     return handlers

@@ -2,10 +2,10 @@
 
 Session-authenticated pages outside ``/api``: anonymous visitors are redirected to the
 login form (``?next=`` brings them back). Jinja (``TemplateConfig`` in ``ItemsPlugin``)
-autoescapes user data. Not part of the API schema. Static files come from
-``create_static_files_router``. The create and edit pages parse a URL-encoded form and
-validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no form
-library): errors re-render the form with status 400, success is a 303 to the items page;
+autoescapes user data. Not part of the API schema. Static files come from the app's
+``/static`` router (config/urls.py). The create and edit pages parse a URL-encoded form
+and validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no
+form library): errors re-render the form with status 400, success is a 303 to the items page;
 another user's item is 404 (no existence leak).
 """
 
@@ -19,20 +19,18 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader, Cookie, State
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
-from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError
 from common.pagination import LimitOffset
 from compat.headers import CacheControl
 from compat.routing import head_twin
-from config.settings import BASE_DIR
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
@@ -316,14 +314,3 @@ class ItemFormPages(Controller):
     # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
     item_create_page_head = head_twin(item_create_page)
     item_edit_page_head = head_twin(item_edit_page)
-
-
-static_files_router = create_static_files_router(
-    path="/static",
-    directories=[BASE_DIR / "static"],
-    name="static",
-    include_in_schema=False,
-    # Browsers may reuse a file for a minute (WhiteNoise's default max-age outside DEBUG).
-    cache_control=CacheControlHeader(max_age=60, public=True),
-    opt={"exclude_from_auth": True},  # static files never authenticate (Django's WhiteNoise)
-)

@@ -1,7 +1,7 @@
 """The items feature packaged for the framework: a Litestar ``InitPluginProtocol`` plugin.
 
 ``ItemsPlugin`` registers everything the feature needs on the app config at start-up: the
-API router (``/api/v1``, with its dependencies), the HTML pages and static files, the
+API router (``/api/v1``, with its dependencies), the HTML pages, the
 Jinja template configuration and the admin views. ``config/asgi.py`` only lists the plugin
 (the Django twin is ``items/apps.py``: ``ItemsConfig`` in ``INSTALLED_APPS`` plus
 ``include()`` in the URLconf).

@@ -18,7 +18,6 @@ from items.pages import (
     ItemFormPages,
     item_page_redirect,
     items_page,
-    static_files_router,
 )
 
 api_router = Router(
@@ -31,5 +30,4 @@ api_router = Router(
 page_handlers: list[ControllerRouterHandler] = [
     *with_head([items_page, item_page_redirect]),
     ItemFormPages,
-    static_files_router,
 ]
