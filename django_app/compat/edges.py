@@ -50,6 +50,15 @@ def raw_path(request: HttpRequest) -> str:
     return request.path
 
 
+def has_host(request: HttpRequest) -> bool:
+    """The client sent a ``Host`` header (ASGI; WSGI servers and Django's test client fill
+    ``SERVER_NAME`` in, as CGI wants, so only an ASGI request can tell)."""
+    scope: dict[str, Any] | None = getattr(request, "scope", None)
+    if scope is None:
+        return True
+    return any(name == b"host" for name, _ in scope.get("headers", ()))
+
+
 def is_odd_path(path: str) -> bool:
     """An empty segment, an encoded slash/backslash, a backslash or a dot segment."""
     if ENCODED_SEPARATOR.search(path) or "\\" in path:
@@ -70,7 +79,7 @@ class EdgeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if is_odd_path(raw_path(request)):
             return problem_json(request, status.HTTP_404_NOT_FOUND)
-        if "HTTP_HOST" not in request.META:  # RFC 9112 3.2 (a proxy's X-Forwarded-Host aside)
+        if not has_host(request):  # RFC 9112 3.2
             return problem_json(request, status.HTTP_400_BAD_REQUEST)
         host = request.get_host()  # DisallowedHost -> 400 problem (handler400), static files too
         if (port := split_domain_port(host)[1]) and int(port) > MAX_PORT:  # no port (Litestar)

@@ -27,7 +27,8 @@ class: ``CacheControlHeader`` for ``CacheControl``, ``ServerSideSessionConfig``,
 ``ChannelsPlugin``, ``RateLimitMiddleware``, no HEAD twins) the app is plain Litestar: errors
 in Litestar's own JSON shape, 400s without pointers, 405 for HEAD and a form body decoded as
 JSON, an empty session cookie on every response, and a chat that stops receiving after a Redis
-restart. That is what a starter user gains and loses.
+restart; ``//`` and ``%2F`` merged into routes, Litestar's own CORS answers and no 304 on
+static files. That is what a starter user gains and loses.
 """
 
 from __future__ import annotations
