@@ -94,7 +94,7 @@ selftest: install browser ## Checks of the suite itself: it fails against a wron
 	cd contract_tests && .venv/bin/python -m pytest selftest
 
 .PHONY: chaos
-chaos: install ## Fault suite: private PostgreSQL/Redis outages + SIGTERM on both servers (CHAOS_REDIS_OUTAGE_S=30: the full outage)
+chaos: install ## Fault suite: private PostgreSQL/Redis outages + SIGTERM on both servers (CHAOS_REDIS_OUTAGE_S=30: the full outage; CHAOS_REDIS_PAUSE_MS=10000: the long CLIENT PAUSE)
 	@mkdir -p $(REPORTS)
 	cd contract_tests && .venv/bin/python -m pytest chaos --parity-json=$(REPORTS)/chaos.json --junitxml=$(REPORTS)/chaos-junit.xml
 
