@@ -115,10 +115,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if parts.path in LISTS:
+        path = re.sub(r"^/api/v1/chat/rooms/[^/]+/messages$", "/api/v1/chat/rooms", parts.path)
+        if path in LISTS:
             bad = [
                 f"/query/{name}"
-                for name, (low, high) in LISTS[parts.path].items()
+                for name, (low, high) in LISTS[path].items()
                 if name in query and self.integer(query[name], low, high) is None
             ]
             if parts.path == "/api/v1/items":
@@ -159,6 +160,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(201, {"id": user_id, "username": data["username"], "is_staff": False})
         if path == "/api/v1/auth/token":
             return self._send(200, {"access_token": f"t.{data.get('username')}.x"})
+        if path == "/api/v1/chat/rooms":
+            return self._send(201, {"name": data.get("name"), "created_at": "2026-01-01T00:00:00Z"})
         if path == "/api/v1/items":
             if not self.matches(PRICE, data.get("price")):
                 return self.invalid(["/body/price"])

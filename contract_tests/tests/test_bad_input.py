@@ -287,7 +287,11 @@ def test_bad_input_is_pinned_and_changes_nothing(
 
 @pytest.mark.concept("bad-input", "query-params")
 def test_repeated_query_param_counts_once(client: httpx.Client, alice: Account) -> None:
-    """``?limit=5&limit=7``: both frameworks use the last value (Django's QueryDict rule)."""
+    """``?limit=5&limit=7``: both frameworks use the last value (Django's QueryDict rule).
+
+    Every other single-valued query parameter and form field follows the same rule:
+    ``tests/test_edge_values.py`` (CONTRACT.md "Values and multipart (v2: 26)").
+    """
     for _ in range(3):
         create_item(client, alice, name="dup", price="1.00")
     resp = client.get(f"{ITEMS}?limit=5&limit=2", headers=alice.headers)

@@ -20,6 +20,7 @@ from harness.servers import LiveServer
 
 ROOMS = "/api/v1/chat/rooms"
 BLOCKING = f"{ITEMS}/blocking"
+HISTORY = f"{ROOMS}/{{room}}/messages"
 JSON = {"Content-Type": "application/json"}
 
 #: Integer query values (already percent-encoded) that the rule ``^(0|[1-9][0-9]*)$`` refuses.
@@ -52,8 +53,19 @@ INTEGER_PARAMS = [
     (ITEMS, "offset", "70", ("offset", 70)),
     (ROOMS, "limit", "5", ("limit", 5)),
     (ROOMS, "offset", "0", ("offset", 0)),
+    (HISTORY, "limit", "5", ("limit", 5)),
+    (HISTORY, "offset", "3", ("offset", 3)),
     (BLOCKING, "ms", "1", ("slept_ms", 1)),
 ]
+
+
+@pytest.fixture(scope="module")
+def room(session_http: httpx.Client, alice: Account) -> str:
+    """A chat room whose history the paging cases read."""
+    name = unique("edge").lower()
+    resp = session_http.post(ROOMS, json={"name": name}, headers=alice.headers)
+    assert resp.status_code == 201, resp.text[:300]
+    return name
 
 
 def _int_cases() -> list[Any]:
@@ -73,10 +85,11 @@ def _int_cases() -> list[Any]:
 @pytest.mark.concept("query-params", "bad-input")
 @pytest.mark.parametrize(("path", "name", "raw"), _int_cases())
 def test_integer_query_values_follow_one_rule(
-    client: httpx.Client, alice: Account, path: str, name: str, raw: str
+    client: httpx.Client, alice: Account, room: str, path: str, name: str, raw: str
 ) -> None:
     """Integers in the query: JSON's integer grammar without a sign, ASCII digits only
     (``^(0|[1-9][0-9]*)$``), then the range: anything else 400."""
+    path = path.format(room=room)
     resp = client.get(f"{path}?{name}={raw}", headers=alice.headers)
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/query/{name}"})
 
@@ -89,12 +102,14 @@ def test_integer_query_values_follow_one_rule(
 def test_integer_query_plain_digits_are_read(
     client: httpx.Client,
     alice: Account,
+    room: str,
     path: str,
     name: str,
     raw: str,
     expected: tuple[str, int],
 ) -> None:
     """The one accepted spelling is read as a decimal number."""
+    path = path.format(room=room)
     resp = client.get(f"{path}?{name}={raw}", headers=alice.headers)
     assert resp.status_code == 200, resp.text[:300]
     key, value = expected
