@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 import jwt
 import msgspec
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,7 +40,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/baseline.sqlite3")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 APP_NAME = os.environ.get("APP_NAME", "items-api")
 STARTED_AT = datetime.now(UTC)
-PASSWORD_HASH = PasswordHash.recommended()
+# The Litestar app's parameters (litestar_app/users/hashing.py: OWASP's m=19 MiB, t=2, p=1).
+PASSWORD_HASH = PasswordHash((Argon2Hasher(memory_cost=19 * 1024, time_cost=2, parallelism=1),))
 ITEM_PATH = re.compile(r"^/api/v1/items/([0-9a-fA-F-]{32,36})/?$")
 ITEM_COLUMNS = "id, name, description, price, owner_id, created_at, updated_at"
 

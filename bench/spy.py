@@ -56,7 +56,10 @@ def summarize(collapsed: Path) -> str:
             continue
         samples = int(number)
         frames = stack.split(";")
-        if frames[-1].split(" (")[0] in IDLE_LEAVES:
+        leaf_name = frames[-1].split(" (")[0]
+        # "EpollSelector.select": an idle event loop (uvicorn's, or the SAQ plugin's
+        # heartbeat thread in the web process) counts as idle too.
+        if leaf_name in IDLE_LEAVES or leaf_name.rsplit(".", 1)[-1] in IDLE_LEAVES:
             continue
         total += samples
         # Self time by package: the innermost frame that belongs to a bucket takes the sample.
