@@ -32,15 +32,12 @@ def enforce_csrf(request: Request) -> None:
     ``SessionAuthentication.enforce_csrf`` runs), with the contract's detail text.
     """
     check = CSRFCheck(lambda _request: HttpResponse())
-    # Security checks before parsing (403 before 415/400): Django's check reads
-    # ``request.POST`` for the form field; on DRF's Request that parses the body with the
-    # view's parsers, on Django's own request only a form body is read (anything else is an
-    # empty form, the X-CSRFToken header decides). A multipart body still goes through DRF's
-    # parser (the strict one of compat.validation), so its faults come first.
-    multipart = (request.content_type or "").lower().startswith("multipart/")
-    checked: Any = request if multipart else request._request
-    check.process_request(checked)  # reads the csrftoken cookie
-    if check.process_view(checked, None, (), {}):  # type: ignore[arg-type]
+    # Django's request, not DRF's: the check reads ``request.POST`` for the form field, which
+    # on DRF's Request parses the body with the view's parsers first (a 400/415 before the
+    # 403); Django's own reads only a form body (security checks before parsing).
+    django_request = request._request
+    check.process_request(django_request)  # reads the csrftoken cookie
+    if check.process_view(django_request, None, (), {}):  # type: ignore[arg-type]
         raise exceptions.PermissionDenied(CSRF_FAILED)
 
 

@@ -120,7 +120,12 @@ class SessionAuthentication(authentication.SessionAuthentication):
         # DRF imports this module while rest_framework.views, which compat needs, loads.)
         from compat.sessions import enforce_csrf
 
-        enforce_csrf(request)
+        if (request.content_type or "").lower().startswith("multipart/"):
+            # An upload: the strict multipart parser (compat.validation) must read the body
+            # first, Django's would take its place.
+            super().enforce_csrf(request)
+        else:
+            enforce_csrf(request)
 
 
 # --- OpenAPI: how the two authenticators are documented (the contract's security schemes)
