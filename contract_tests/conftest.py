@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from harness import native
-from harness.paths import selected_frameworks
+from harness.paths import CONTRACT_DIR, selected_frameworks
 from harness.servers import HarnessError, LiveServer, ServerManager, current_mode
 
 pytest_plugins = ["harness.parity"]
@@ -59,6 +59,23 @@ def _needed_frameworks(session: pytest.Session) -> list[str]:
         if fw is not None and fw not in needed:
             needed.append(str(fw))
     return needed
+
+
+#: Test folders whose sessions keep the real password hashers on the main servers: the chaos
+#: load tests measure hashing (/health p99 while logins hash, 503 past the hashing bound).
+REAL_HASHING_DIRS = frozenset({"chaos"})
+
+
+def _fast_hashing(session: pytest.Session) -> bool:
+    """Whether the main servers may hash passwords the test-only cheap way
+    (``PASSWORD_HASHING=fast``): not when the session runs any test of REAL_HASHING_DIRS."""
+    for item in session.items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(CONTRACT_DIR):
+            parts = path.relative_to(CONTRACT_DIR).parts
+            if parts and parts[0] in REAL_HASHING_DIRS:
+                return False
+    return True
 
 
 NATIVE_TEST = "test_native_suites.py::test_native_suite_passes"
@@ -181,10 +198,16 @@ def _uncaptured_printer(config: pytest.Config) -> Callable[[str], None]:
 
 
 @pytest.fixture(scope="session")
-def server_manager(pytestconfig: pytest.Config) -> Iterator[ServerManager]:
+def server_manager(
+    pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> Iterator[ServerManager]:
     """Owns every process and database the session starts; stops them all at the end."""
     try:
-        manager = ServerManager(current_mode(), progress=_uncaptured_printer(pytestconfig))
+        manager = ServerManager(
+            current_mode(),
+            progress=_uncaptured_printer(pytestconfig),
+            fast_hashing=_fast_hashing(request.session),
+        )
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:

@@ -14,26 +14,22 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 import users.hashing
 import users.services
 from config.asgi import create_app
 from config.settings import Settings
+from users.hashing import FAST_PASSWORD_HASH
 
 ClientFactory = Callable[..., AbstractContextManager[TestClient[Litestar]]]
 
 
-#: argon2id at its lowest cost: the recommended parameters cost ~0.2 s of CPU per login or new
-#: user, most of this suite's time. The production hasher is exercised over HTTP by the
-#: contract suite's servers; hashes made with it still verify (argon2 reads them from the hash).
-FAST_PASSWORD_HASH = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-
-
 @pytest.fixture(autouse=True)
 def fast_password_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords with :data:`FAST_PASSWORD_HASH` (module globals read at call time)."""
+    """Hash test passwords with :data:`users.hashing.FAST_PASSWORD_HASH` (module globals read
+    at call time): the recommended argon2id parameters cost ~0.2 s of CPU per login or new
+    user, most of this suite's time. The production hasher is exercised over HTTP by the
+    contract suite's chaos servers."""
     monkeypatch.setattr(users.hashing, "password_hash", FAST_PASSWORD_HASH)
     monkeypatch.setattr(users.services, "password_hash", FAST_PASSWORD_HASH)
 

@@ -65,7 +65,13 @@ APP_ENV_VARS = (
     "HTTP_BODY_TIMEOUT",
     "HTTP_MAX_HEADER_BYTES",
     "HTTP_MAX_IN_FLIGHT",
+    "PASSWORD_HASHING",
+    "SQLITE_BUSY_TIMEOUT_S",
 )
+#: Env of the main servers when :attr:`ServerManager.fast_hashing` is on (and so of their
+#: variants): MD5 on Django, argon2id at its lowest cost on Litestar. ~115 registrations,
+#: 85 token requests and 80 logins per framework cost ~150 CPU-s with the real hashers.
+FAST_HASHING_ENV = {"PASSWORD_HASHING": "fast"}
 
 
 #: uvicorn options of every deployment (each app's config/server.py documents them).
@@ -307,10 +313,18 @@ class ServerManager:
     """Owns every server and database of one pytest session."""
 
     def __init__(
-        self, mode: str | None = None, progress: Callable[[str], None] = _progress
+        self,
+        mode: str | None = None,
+        progress: Callable[[str], None] = _progress,
+        *,
+        fast_hashing: bool = False,
     ) -> None:
         self.mode = mode or current_mode()
         self.progress = progress
+        #: The main servers (and their variants) hash passwords the cheap, test-only way.
+        #: Off for sessions that measure hashing (the chaos suite's load tests); servers
+        #: started with :meth:`server_env` directly (chaos/test_faults.py) always hash for real.
+        self.fast_hashing = fast_hashing
         self._servers: dict[str, LiveServer] = {}
         self._errors: dict[str, str] = {}
         self._processes: list[subprocess.Popen[bytes]] = []
@@ -472,6 +486,8 @@ class ServerManager:
             return LiveServer(framework=framework, base_url=url, mode="external")
         database_url = self.fresh_database_url(framework)
         env = self.server_env(framework, database_url)
+        if self.fast_hashing:
+            env |= FAST_HASHING_ENV
         server = self.start(framework, env, name=f"{framework}-{self.mode}", migrate=True)
         if self.mode == "services":  # welcome e-mails are delivered by a worker process
             self.start_worker(server)

@@ -21,7 +21,7 @@ from harness.dbstate import database_url
 from harness.items import ITEMS
 from harness.private_services import PrivateRedis
 from harness.problem import assert_problem
-from harness.servers import LiveServer
+from harness.servers import LiveServer, ServerManager
 from harness.ws import (
     assert_error_frame,
     assert_silent,
@@ -67,8 +67,24 @@ def test_redis_outage_is_503_then_recovers(
 
 # --------------------------------------------------------------------------- storage failures
 
-#: Both apps wait 15 s for SQLite's write lock (their busy timeout), then answer 503.
-LOCK_HELD_S = 18.0
+#: The lock test's server waits this long for SQLite's write lock (SQLITE_BUSY_TIMEOUT_S; the
+#: apps' default is 15 s), then answers 503; the test holds the lock past it.
+BUSY_TIMEOUT_S = 2.0
+LOCK_HELD_S = 4.0
+
+
+@pytest.fixture
+def short_busy_timeout(server: LiveServer, server_manager: ServerManager) -> Iterator[LiveServer]:
+    """A variant on the main database whose SQLite busy timeout is BUSY_TIMEOUT_S."""
+    if server.mode != "embedded" or server.external:
+        pytest.skip("the SQLite write lock exists in embedded mode only")
+    variant = server_manager.start_variant(
+        server.framework, {"SQLITE_BUSY_TIMEOUT_S": str(BUSY_TIMEOUT_S)}, "busy-timeout"
+    )
+    try:
+        yield variant
+    finally:
+        server_manager.stop(variant)
 
 
 @contextlib.contextmanager
@@ -92,34 +108,36 @@ def _assert_unavailable(resp: httpx.Response) -> None:
 
 
 @pytest.mark.concept("faults", "websockets")
-def test_sqlite_write_lock_is_503_and_unavailable_frame(
-    server: LiveServer, session_http: httpx.Client
-) -> None:
+def test_sqlite_write_lock_is_503_and_unavailable_frame(short_busy_timeout: LiveServer) -> None:
     """A write waiting past the busy timeout: 503 + Retry-After (never 409), and a chat frame
     gets the ``unavailable`` error frame (never a 4500 close) and is neither stored nor sent."""
-    if server.mode != "embedded" or server.external:
-        pytest.skip("the SQLite write lock exists in embedded mode only")
-    who = new_account(session_http, "locked")
-    room = create_room(session_http, who)["name"]
-    with open_ws(server.base_url, room_path(room, get_ticket(session_http, who))) as conn:
-        with _sqlite_write_lock(server), ThreadPoolExecutor(max_workers=2) as pool:
-            create = pool.submit(
-                session_http.post,
-                ITEMS,
-                json={"name": "while locked", "price": "1.00"},
-                headers=who.headers,
-                timeout=LOCK_HELD_S + 10,
-            )
-            send_json(conn, {"body": "while locked"})
-            frame = recv_json(conn, timeout=LOCK_HELD_S)
-            resp = create.result()
-        _assert_unavailable(resp)
-        assert_error_frame(frame, "unavailable")
-        # the socket is still usable once the lock is gone, and history has no trace
-        send_json(conn, {"body": "after the lock"})
-        assert next_message(conn)["body"] == "after the lock"
-        assert_silent(conn, 0.5)  # the refused message is never delivered later
-    bodies = [m["body"] for m in history(session_http, who, room)]
-    assert bodies == ["after the lock"], bodies
-    listed = session_http.get(ITEMS, headers=who.headers).json()
-    assert listed["total"] == 0, listed
+    server = short_busy_timeout
+    with httpx.Client(base_url=server.base_url, timeout=15) as http:
+        who = new_account(http, "locked")
+        room = create_room(http, who)["name"]
+        with open_ws(server.base_url, room_path(room, get_ticket(http, who))) as conn:
+            with _sqlite_write_lock(server), ThreadPoolExecutor(max_workers=2) as pool:
+                began = time.monotonic()
+                create = pool.submit(
+                    http.post,
+                    ITEMS,
+                    json={"name": "while locked", "price": "1.00"},
+                    headers=who.headers,
+                    timeout=LOCK_HELD_S + 10,
+                )
+                send_json(conn, {"body": "while locked"})
+                frame = recv_json(conn, timeout=LOCK_HELD_S)
+                resp = create.result()
+                waited = time.monotonic() - began
+            _assert_unavailable(resp)
+            assert_error_frame(frame, "unavailable")
+            # the answers came once the busy timeout had passed (recv_json bounds it above)
+            assert waited >= BUSY_TIMEOUT_S * 0.9, waited
+            # the socket is still usable once the lock is gone, and history has no trace
+            send_json(conn, {"body": "after the lock"})
+            assert next_message(conn)["body"] == "after the lock"
+            assert_silent(conn, 0.5)  # the refused message is never delivered later
+        bodies = [m["body"] for m in history(http, who, room)]
+        assert bodies == ["after the lock"], bodies
+        listed = http.get(ITEMS, headers=who.headers).json()
+        assert listed["total"] == 0, listed

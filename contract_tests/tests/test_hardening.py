@@ -42,6 +42,8 @@ UNSAFE: dict[str, dict[str, str | None]] = {
     "wildcard-hosts": {"ALLOWED_HOSTS": "*"},
     "wildcard-cors": {"CORS_ORIGINS": "*"},
     "test-routes-on": {"ENABLE_TEST_ROUTES": "1"},
+    # the contract suite's cheap password hashing (MD5 / argon2id at its lowest cost)
+    "fast-hashing": {"PASSWORD_HASHING": "fast"},
 }
 #: Importing the ASGI module is what starting the server does first (both apps build their
 #: application object at import time).

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.conf import global_settings
 
 from common.logging import configure_structlog, logging_config
 
@@ -111,6 +112,8 @@ TEMPLATES = [
 # --- Data ---------------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
+# Seconds a write waits for SQLite's lock before the request answers 503 (SQLite only).
+SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "15"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
 }
@@ -122,9 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             _sqlite_path = BASE_DIR / _sqlite_path
             DATABASES["default"]["NAME"] = str(_sqlite_path)
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    # One writer: a burst of writes queues on the lock up to 15 s (the sqlite3 default, 5 s,
-    # failed bursts under load), then the request answers 503; the Litestar twin does the same.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 15
+    # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
+    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503; the
+    # Litestar twin does the same. The contract suite's lock test sets a short one.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
@@ -163,6 +167,20 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locme
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "items-api@example.com")
 
 AUTH_USER_MODEL = "users.User"
+# PASSWORD_HASHING=fast is for test servers only (the contract suite's): MD5 first, Django's
+# advice for fast tests (PBKDF2 costs ~0.35 s of CPU per login or new user); the other
+# hashers stay listed so existing hashes still verify. Refused with APP_ENV=production.
+PASSWORD_HASHING = os.environ.get("PASSWORD_HASHING", "default").strip().lower() or "default"
+if PASSWORD_HASHING not in {"default", "fast"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"PASSWORD_HASHING must be 'default' or 'fast', not {PASSWORD_HASHING!r}"
+    )
+PASSWORD_HASHERS = [
+    *(["django.contrib.auth.hashers.MD5PasswordHasher"] if PASSWORD_HASHING == "fast" else []),
+    *global_settings.PASSWORD_HASHERS,
+]
 # The username is unique case-insensitively (a UniqueConstraint on Lower("username"), which
 # is stricter than unique=True); Django's check only recognises a plain unique column.
 SILENCED_SYSTEM_CHECKS = ["auth.E003"]
@@ -406,6 +424,8 @@ def production_problems() -> list[str]:
         problems.append("CORS_ORIGINS must list exact origins (no '*')")
     if ENABLE_TEST_ROUTES:
         problems.append("ENABLE_TEST_ROUTES must be off")
+    if PASSWORD_HASHING != "default":
+        problems.append("PASSWORD_HASHING=fast is for tests only (MD5)")
     return problems
 
 

@@ -57,9 +57,6 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     yield
 
 
-SQLITE_BUSY_TIMEOUT_S: Final = 15.0
-"""Seconds a write waits for SQLite's lock (the sqlite3 default, 5 s, failed bursts under load)."""
-
 POOL_RECYCLE_S: Final = 1800
 """Seconds after which a pooled connection is replaced (idle-connection killers, failovers)."""
 
@@ -83,7 +80,7 @@ def create_engine_config(settings: Settings) -> EngineConfig:
     if not settings.is_postgres:
         # SQLite has one writer: a burst of writes queues on its lock, up to this many seconds
         # (Django's twin sets the same), then the request answers 503.
-        return EngineConfig(connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        return EngineConfig(connect_args={"timeout": settings.sqlite_busy_timeout_s})
     return EngineConfig(
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=POOL_RECYCLE_S,

@@ -108,6 +108,12 @@ class Settings:
     """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
     db_pool_pre_ping: bool = False
     """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``; see asgi.py)."""
+    sqlite_busy_timeout_s: float = 15.0
+    """Seconds a write waits for SQLite's lock before the request answers 503
+    (``SQLITE_BUSY_TIMEOUT_S``; the sqlite3 default, 5 s, failed bursts under load)."""
+    password_hashing: str = "default"
+    """``fast`` (test servers only, refused in production): argon2id at its lowest cost
+    (``PASSWORD_HASHING``, read by users/hashing.py at import)."""
     channels_prefix: str = "chat"
     """Prefix of every pub/sub channel name in Redis (``CHANNELS_PREFIX``)."""
     ws_max_message_bytes: int = 16384
@@ -147,6 +153,9 @@ class Settings:
             upload_max_bytes=int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
             db_pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
             db_pool_pre_ping=env_bool("DB_POOL_PRE_PING", default=False),
+            sqlite_busy_timeout_s=float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "15")),
+            password_hashing=os.environ.get("PASSWORD_HASHING", "default").strip().lower()
+            or "default",
             channels_prefix=_channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat")),
             ws_max_message_bytes=int(os.environ.get("WS_MAX_MESSAGE_BYTES", "16384")),
             ws_ticket_ttl=int(os.environ.get("WS_TICKET_TTL", "30")),
@@ -173,6 +182,8 @@ class Settings:
             problems.append("CORS_ORIGINS must list exact origins (no '*')")
         if self.enable_test_routes:
             problems.append("ENABLE_TEST_ROUTES must be off")
+        if self.password_hashing != "default":
+            problems.append("PASSWORD_HASHING=fast is for tests only (cheapest argon2id)")
         return problems
 
     def check(self) -> None:
@@ -181,6 +192,10 @@ class Settings:
         Called by :meth:`from_env` and by ``create_app``, so neither the process nor an app
         built from hand-made settings starts with them.
         """
+        if self.password_hashing not in {"default", "fast"}:
+            raise ImproperlyConfiguredException(
+                f"PASSWORD_HASHING must be 'default' or 'fast', not {self.password_hashing!r}"
+            )
         if self.app_env == "production" and (problems := self.production_problems()):
             raise ImproperlyConfiguredException(
                 "unsafe production settings: " + "; ".join(problems)
