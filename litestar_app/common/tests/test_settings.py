@@ -53,5 +53,5 @@ def test_fast_password_hashing_is_cheapest_argon2id_and_busy_timeout_is_read() -
     assert fast.split()[0] == "m=1024,t=1,p=1", fast
     assert fast.split()[-1] == "2.0", fast
     default = _show({"PASSWORD_HASHING": "default"})
-    assert default.split()[0] == "m=65536,t=3,p=4", default
+    assert default.split()[0] == "m=19456,t=2,p=1", default  # OWASP m=19 MiB, t=2, p=1
     assert default.split()[-1] == "15.0", default
