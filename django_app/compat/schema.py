@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -122,7 +123,9 @@ class ProblemOnErrorMixin(_ViewBase):
 class SwaggerView(ContractViewMixin, ProblemOnErrorMixin, SpectacularSwaggerView):
     # contract-shim: 21 (Cross-Origin-Opener-Policy: same-origin on every response).
     # drf-spectacular relaxes it to unsafe-none on this page for OAuth2 login popups; the
-    # API has no OAuth2 flow, so the page keeps SecurityMiddleware's value.
+    # API has no OAuth2 flow, so the page keeps SecurityMiddleware's value. The override
+    # keeps the stock view's exclude=True: the docs page is not an operation of the API.
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().get(request, *args, **kwargs)
         response["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
