@@ -256,7 +256,9 @@ def _all_body_errors(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     off_pattern = {error["key"] for error in body_pattern_errors(struct, raw)}
     for info in msgspec.structs.fields(struct):
         if info.encode_name in raw and has_surrogate(raw[info.encode_name]):
-            errors.append({"pointer": _pointer("body", info.encode_name), "detail": SURROGATE_DETAIL})
+            errors.append(
+                {"pointer": _pointer("body", info.encode_name), "detail": SURROGATE_DETAIL}
+            )
             continue
         if info.encode_name in off_pattern:
             errors.append(
