@@ -23,7 +23,17 @@ FAULTS = {
     "search-patterns": "patterns searched (Python's $ matches before a trailing newline)",
     "lax-uuids": "query UUIDs read with uuid.UUID(): upper case, no hyphens, braces, urn",
     "percent-cookies": "cookie values percent-decoded (theme=%64ark is dark)",
+    "surrogate-malformed": "an escaped lone surrogate anywhere makes the whole body malformed",
+    "like-pattern-503": "a username over 50,000 characters is a 503 (SQLite LIKE limit)",
 }
+#: path -> the string members its body declares
+BODY_FIELDS = {
+    "/api/v1/users": ("username", "email", "password"),
+    "/api/v1/auth/token": ("username", "password"),
+    "/api/v1/chat/rooms": ("name",),
+    "/api/v1/items": ("name", "description", "price"),
+}
+SURROGATE = re.compile("[\ud800-\udfff]")
 PRICE = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 EMAIL = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 USERNAME = r"^[A-Za-z0-9_.@+-]{3,150}$"
@@ -83,9 +93,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ answers
 
-    def _send(self, status: int, payload: Any, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        payload: Any,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -147,6 +165,15 @@ class Handler(BaseHTTPRequestHandler):
         data = self.body()
         if not isinstance(data, dict):
             return self.invalid(["/body"])
+        lone = [
+            k
+            for k in BODY_FIELDS.get(path, ())
+            if SURROGATE.search(json.dumps(data.get(k), ensure_ascii=False))
+        ]
+        if lone and self.fault == "surrogate-malformed":
+            return self.invalid(["/body"])
+        if lone:
+            return self.invalid([f"/body/{name}" for name in lone])
         if path == "/api/v1/users":
             bad = [
                 f"/body/{name}"
@@ -159,7 +186,19 @@ class Handler(BaseHTTPRequestHandler):
             self.users[str(data["username"])] = user_id
             return self._send(201, {"id": user_id, "username": data["username"], "is_staff": False})
         if path == "/api/v1/auth/token":
-            return self._send(200, {"access_token": f"t.{data.get('username')}.x"})
+            username = str(data.get("username"))
+            if username in self.users:
+                return self._send(200, {"access_token": f"t.{username}.x"})
+            status, title = 401, "Unauthorized"
+            if self.fault == "like-pattern-503" and len(username) > 50_000:
+                status, title = 503, "Service Unavailable"
+            problem = {"type": "about:blank", "title": title, "status": status}
+            return self._send(
+                status,
+                problem | {"detail": "Invalid credentials.", "instance": path},
+                "application/problem+json",
+                {"WWW-Authenticate": "Bearer"} if status == 401 else {},
+            )
         if path == "/api/v1/chat/rooms":
             return self._send(201, {"name": data.get("name"), "created_at": "2026-01-01T00:00:00Z"})
         if path == "/api/v1/items":

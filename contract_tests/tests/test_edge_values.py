@@ -534,3 +534,170 @@ def test_every_invalid_body_field_is_reported(
 ) -> None:
     resp = client.post(path, json=body, headers=alice.headers if auth else {})
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/body/{p}" for p in pointers})
+
+
+# --------------------------------------------------------------------------- lone surrogates
+
+#: A JSON string holding an escaped lone UTF-16 surrogate: valid RFC 8259 grammar, not text.
+LONE = "\ud800"
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    """``body`` as JSON with every non-ASCII character escaped (``"\\ud800"`` stays escaped)."""
+    import json
+
+    return json.dumps(body).encode("ascii")
+
+
+#: (path, auth, a valid body) of each POST whose every string member is checked.
+SURROGATE_POSTS = {
+    "item": (ITEMS, True, {"name": "lamp", "description": "warm", "price": "12.50"}),
+    "user": ("/api/v1/users", False, None),
+    "token": ("/api/v1/auth/token", False, {"username": "nobody-x", "password": "whatever-1"}),
+    "room": (ROOMS, True, None),
+}
+
+
+def _surrogate_cases() -> list[Any]:
+    fields = {
+        "item": ["name", "description", "price"],
+        "user": ["username", "email", "password"],
+        "token": ["username", "password"],
+        "room": ["name"],
+    }
+    return [
+        pytest.param(kind, f, id=f"{kind}-{f}") for kind, names in fields.items() for f in names
+    ]
+
+
+def _valid_body(kind: str) -> dict[str, Any]:
+    if kind == "user":
+        name = unique("sur")
+        return {"username": name, "email": f"{name}@example.com", "password": "long-enough-1"}
+    if kind == "room":
+        return {"name": unique("sur").lower()}
+    body = SURROGATE_POSTS[kind][2]
+    assert body is not None
+    return dict(body)
+
+
+@pytest.mark.concept("json-body", "bad-input")
+@pytest.mark.parametrize(("kind", "field"), _surrogate_cases())
+def test_lone_surrogate_is_400_at_its_field(
+    client: httpx.Client, alice: Account, kind: str, field: str
+) -> None:
+    """An escaped lone surrogate in a string member is a bad value at that member's pointer
+    (not a malformed body: the document is valid JSON), never stored, never a 5xx."""
+    path, auth, _ = SURROGATE_POSTS[kind]
+    body = _valid_body(kind)
+    body[field] = LONE + str(body[field])
+    resp = client.post(
+        path, content=_json_bytes(body), headers=JSON | (alice.headers if auth else {})
+    )
+    assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/body/{field}"})
+
+
+@pytest.mark.concept("json-body", "bad-input")
+@pytest.mark.parametrize(
+    ("body", "pointers"),
+    [
+        ({"name": LONE, "price": "x"}, {"name", "price"}),
+        ({"name": LONE}, {"name", "price"}),
+        ({"name": ["a", LONE], "description": LONE, "price": f"1.00{LONE}"}, None),
+        (
+            {"name": "ok", "price": "1.00\n", "description": f"\udc00{LONE}"},
+            {"price", "description"},
+        ),
+    ],
+    ids=["with-bad-price", "with-missing-price", "every-field", "with-newline-price"],
+)
+def test_lone_surrogate_is_reported_with_every_other_bad_field(
+    client: httpx.Client, alice: Account, body: dict[str, Any], pointers: set[str] | None
+) -> None:
+    """Every invalid field is reported: the surrogate's member and each other bad member."""
+    resp = client.post(ITEMS, content=_json_bytes(body), headers=alice.headers | JSON)
+    expected = pointers or {"name", "description", "price"}
+    assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/body/{p}" for p in expected})
+
+
+@pytest.mark.concept("json-body")
+def test_lone_surrogate_in_an_unknown_member_is_ignored(
+    client: httpx.Client, alice: Account
+) -> None:
+    """A member the operation does not declare is ignored, whatever it holds (key or value)."""
+    body = {"name": "lamp", "price": "1.00", "extra": LONE, LONE: [LONE]}
+    resp = client.post(ITEMS, content=_json_bytes(body), headers=alice.headers | JSON)
+    assert resp.status_code == 201, resp.text[:300]
+    assert (resp.json()["name"], resp.json()["price"]) == ("lamp", "1.00")
+
+
+@pytest.mark.concept("json-body")
+def test_escaped_surrogate_pair_is_text(client: httpx.Client, alice: Account) -> None:
+    """A high + low surrogate pair is one character (U+1F600), stored and echoed as such."""
+    body = {"name": "smile \U0001f600", "price": "1.00"}
+    resp = client.post(ITEMS, content=_json_bytes(body), headers=alice.headers | JSON)
+    assert resp.status_code == 201, resp.text[:300]
+    assert resp.json()["name"] == "smile \U0001f600"
+
+
+@pytest.mark.concept("json-body", "bad-input")
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize("field", ["name", "description", "price"])
+def test_lone_surrogate_in_an_update_is_400_nothing_changes(
+    client: httpx.Client, alice: Account, own_item: dict[str, Any], method: str, field: str
+) -> None:
+    body = {"name": "n", "description": "d", "price": "3.00"}
+    body[field] = LONE + body[field]
+    path = f"{ITEMS}/{own_item['id']}"
+    resp = client.request(method, path, content=_json_bytes(body), headers=alice.headers | JSON)
+    assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={f"/body/{field}"})
+    after = client.get(path, headers=alice.headers).json()
+    assert (after["name"], after["price"]) == ("empty-body", "2.00")
+
+
+@pytest.mark.concept("json-body", "cookies", "bad-input")
+def test_lone_surrogate_theme_is_400_no_cookie(client: httpx.Client) -> None:
+    """``PUT /api/v1/preferences`` with ``"\\ud800dark"``: 400 ``/body/theme`` (Django
+    echoed the value in its message and failed to render it: a 500), no cookie set."""
+    resp = client.put(
+        "/api/v1/preferences", content=_json_bytes({"theme": LONE + "dark"}), headers=JSON
+    )
+    assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={"/body/theme"})
+    assert "set-cookie" not in resp.headers
+
+
+# --------------------------------------------------------------------------- huge usernames
+
+
+@pytest.mark.concept("json-body", "bad-input")
+@pytest.mark.parametrize("size", [151, 50_001, 100_000])
+def test_huge_username_is_wrong_credentials(
+    client: httpx.Client, alice: Account, size: int
+) -> None:
+    """A username no user can have (over 150 characters, up to the body limit) is 401
+    ``Invalid credentials`` like any unknown name (Django's SQLite ``iexact`` lookup refused
+    a LIKE pattern over 50,000 bytes: a 503); ``alice`` makes the users table non-empty."""
+    body = {"username": "x" * size, "password": alice.password}
+    resp = client.post("/api/v1/auth/token", content=_json_bytes(body), headers=JSON)
+    assert_problem(resp, 401)
+    assert resp.headers.get("www-authenticate") == "Bearer"
+
+
+@pytest.mark.concept("form-data", "sessions", "bad-input")
+def test_huge_username_login_form_is_wrong_credentials(server: LiveServer, alice: Account) -> None:
+    """The login form: the same answer as a wrong password (401), never a 5xx."""
+    from harness.accounts import Browser
+
+    with Browser(server.base_url) as b:
+        assert b.get("/auth/login").status_code == 200
+        body = f"username={'x' * 100_000}&password={alice.password}"
+        resp = b.post(
+            "/auth/login",
+            content=body.encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-CSRFToken": b.jar["csrftoken"],
+                "Accept": "application/json",
+            },
+        )
+        assert_problem(resp, 401)

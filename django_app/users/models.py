@@ -47,11 +47,16 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # Log-in by username ignores case, matching the unique index on lower(username).
+        # A name longer than the column holds no user: no query (on SQLite, ``iexact`` is a
+        # LIKE, refused past 50,000 bytes: "LIKE or GLOB pattern too complex", a 503).
+        if username is None or len(username) > self.model.USERNAME_MAX_LENGTH:
+            raise self.model.DoesNotExist
         return self.get(username__iexact=username)
 
 
 class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
-    username = models.CharField(max_length=150)
+    USERNAME_MAX_LENGTH = 150
+    username = models.CharField(max_length=USERNAME_MAX_LENGTH)
     email = models.EmailField(max_length=254)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

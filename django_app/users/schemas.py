@@ -88,7 +88,11 @@ class OutboxEmailListSerializer(serializers.Serializer):
 class PreferencesSerializer(serializers.Serializer):
     """The ``theme`` preference cookie."""
 
-    theme = serializers.ChoiceField(choices=THEMES)
+    # The message does not echo the input: a value holding a lone surrogate has no UTF-8 form
+    # (DRF's default '"{input}" is not a valid choice.' made rendering the 400 fail: a 500).
+    theme = serializers.ChoiceField(
+        choices=THEMES, error_messages={"invalid_choice": "Must be light or dark."}
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and "theme" in data and not isinstance(data["theme"], str):

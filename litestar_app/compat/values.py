@@ -10,6 +10,7 @@ against the whole value, every invalid parameter reported, cookies taken as sent
 
 from __future__ import annotations
 
+import json
 import re
 from http.cookies import _unquote as unquote_cookie  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args, get_origin
@@ -186,8 +187,8 @@ def body_pattern_errors(struct: Any, raw: Any) -> list[dict[str, str]]:
     errors = []
     for info in msgspec.structs.fields(struct):
         value = raw.get(info.encode_name)
-        if not isinstance(value, str):
-            continue
+        if not isinstance(value, str) or has_surrogate(value):
+            continue  # not text: reported by ``surrogate_errors`` / the type check
         patterns = _patterns(msgspec.inspect.type_info(info.type))
         if patterns and not any(re.fullmatch(p, value) for p in patterns):
             errors.append(
@@ -198,6 +199,61 @@ def body_pattern_errors(struct: Any, raw: Any) -> list[dict[str, str]]:
                 }
             )
     return errors
+
+
+# An escaped UTF-16 surrogate (``\\ud800``); msgspec refuses a lone one as malformed JSON.
+_ESCAPED_SURROGATE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+SURROGATE_DETAIL: Final = "Surrogate characters are not allowed."
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: msgspec refuses them too
+
+
+# contract-shim: 26 (a lone surrogate is a bad value at its field, not a malformed body)
+def decode_json_document(body: bytes) -> Any:
+    """The JSON document ``body`` holds, as msgspec reads it; a document msgspec refuses only
+    for an escaped lone surrogate (``"\\ud800"``, valid RFC 8259 grammar) is read as Python's
+    ``json`` (Django's parser) reads it, so the bad value is reported at its own pointer.
+
+    Raises ``msgspec.DecodeError`` for a body that is not JSON either way.
+    """
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        if not _ESCAPED_SURROGATE.search(body):
+            raise
+        try:
+            return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            raise msgspec.DecodeError("JSON is malformed") from None
+
+
+def has_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone UTF-16 surrogate (in a key or a string)."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_surrogate(item) for item in value)
+    return False
+
+
+def surrogate_errors(struct: Any, raw: Any) -> list[dict[str, str]]:
+    """Members of ``struct`` in ``raw`` holding a lone surrogate (text no UTF-8 can carry).
+
+    Django's ``CharField`` refuses them (``ProhibitSurrogateCharactersValidator``); members the
+    struct does not declare are ignored, as every unknown member is.
+    """
+    if not isinstance(raw, dict):
+        return []
+    return [
+        {"key": info.encode_name, "source": "body", "message": SURROGATE_DETAIL}
+        for info in msgspec.structs.fields(struct)
+        if info.encode_name in raw and has_surrogate(raw[info.encode_name])
+    ]
 
 
 # contract-shim: 26 (a pattern matches the whole value: "1.00\n" is no price)
@@ -216,10 +272,10 @@ async def strict_body_patterns(
     if connection.content_type[0] != "application/json":
         return
     try:
-        raw = msgspec.json.decode(await connection.body())
+        raw = decode_json_document(await connection.body())
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return  # malformed: Litestar's own decoding answers it
-    if errors := body_pattern_errors(struct, raw):
+    if errors := surrogate_errors(struct, raw) + body_pattern_errors(struct, raw):
         raise ValidationException("Invalid body.", extra=errors)
 
 
