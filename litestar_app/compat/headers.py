@@ -123,6 +123,7 @@ STATIC_PREFIX: Final = "/static/"
 STATIC_SERVED: Final = frozenset({200, 206, 304})
 """Static file answers WhiteNoise gives itself (a missing file falls through to Django)."""
 _STARTED: Final = "compat.headers.started"
+BEFORE_CORS: Final = "compat.edges.before_cors"  # set by compat.edges.EdgeGuard
 PROCESS_TIME_HEADER: Final = "X-Process-Time"
 
 
@@ -137,6 +138,8 @@ async def vary_on_origin(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     if scope.get("path", "").startswith(STATIC_PREFIX) and message["status"] in STATIC_SERVED:
+        return
+    if scope.get("state", {}).get(BEFORE_CORS):  # compat.edges.EdgeGuard's odd path / Host
         return
     add_vary(MutableScopeHeaders.from_message(message=message), "Origin")
 
