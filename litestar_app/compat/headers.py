@@ -125,6 +125,8 @@ STATIC_SERVED: Final = frozenset({200, 206, 304})
 _STARTED: Final = "compat.headers.started"
 BEFORE_CORS: Final = "compat.edges.before_cors"  # set by compat.edges.EdgeGuard
 PROCESS_TIME_HEADER: Final = "X-Process-Time"
+HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
+"""Django's ``PROCESS_TIME_EXCLUDED_PATHS``: ``/health//`` is an odd path, timed like any."""
 
 
 # contract-shim: 21 (Vary: Origin wherever Django's CorsMiddleware runs)
@@ -177,7 +179,7 @@ async def process_time_fallback(message: Message, scope: Scope) -> None:
     outer middleware (authentication, CSRF) bypass it, while Django's middleware wraps URL
     resolution. The time is measured from :func:`time_every_request`'s start stamp.
     """
-    if message["type"] != "http.response.start" or scope.get("path", "").rstrip("/") == "/health":
+    if message["type"] != "http.response.start" or scope.get("path", "") in HEALTH_PATHS:
         return
     started = scope.get("state", {}).get(_STARTED)
     headers = MutableScopeHeaders.from_message(message=message)
