@@ -212,7 +212,9 @@ def _cacheable(ctx: Context) -> bool:
     return "no-store" not in ctx.cache_control.lower()
 
 
-_UNRESERVED_ESCAPE = re.compile(r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[dDeE]|5[fF]|7[eE])")
+_UNRESERVED_ESCAPE = re.compile(
+    r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[dDeE]|5[fF]|7[eE])"
+)
 
 
 def _resource_path(path: str) -> str:

@@ -15,12 +15,11 @@ odd-path answers carry ``X-Process-Time`` and no ``Vary: Origin`` (they come bef
 
 from __future__ import annotations
 
-import pytest
-
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from harness.accounts import Account
 from harness.edges import assert_raw_problem, assert_raw_security_headers, vary_tokens
@@ -118,7 +117,9 @@ def test_canonical_paths_are_served(
 
 
 @pytest.mark.concept("routers", "middleware")
-@pytest.mark.parametrize("target", ["//health", "/health//", "/static//items.css", "/api/v1//items"])
+@pytest.mark.parametrize(
+    "target", ["//health", "/health//", "/static//items.css", "/api/v1//items"]
+)
 def test_odd_path_answer_is_timed_and_not_cors(server: LiveServer, target: str) -> None:
     """The odd-path 404 comes from the edge check, timed like every answer, and before the
     CORS layer: no ``Vary: Origin`` (Django's EdgeMiddleware sits above CorsMiddleware)."""
@@ -181,7 +182,9 @@ def test_other_uuid_spelling_is_404_on_api(
     auth = [("Authorization", f"Bearer {alice.token}")]
     for method, target in _api_targets(owned, spelling):
         assert_raw_problem(request(server, method, target, auth), 404, f"{method} {target}")
-    still = request(server, "GET", f"{ITEMS}/{owned['item']}/attachments/{owned['attachment']}", auth)
+    still = request(
+        server, "GET", f"{ITEMS}/{owned['item']}/attachments/{owned['attachment']}", auth
+    )
     assert still.status == 200, f"the canonical download: {still.status} {still.body[:200]!r}"
 
 
@@ -256,7 +259,13 @@ def test_login_next_of_an_edit_page_keeps_its_slash(
 @pytest.mark.concept("static-files", "bad-input")
 @pytest.mark.parametrize(
     "target",
-    ["/static/items.css/", "/static/items.js/", "/static/items.css/%00", "/static/%00", "/static/items%00.css"],
+    [
+        "/static/items.css/",
+        "/static/items.js/",
+        "/static/items.css/%00",
+        "/static/%00",
+        "/static/items%00.css",
+    ],
 )
 def test_static_name_with_slash_or_nul_is_404(server: LiveServer, target: str) -> None:
     """A static file name ends at its last character: ``items.css/`` is no file (WhiteNoise),
