@@ -212,8 +212,19 @@ def _cacheable(ctx: Context) -> bool:
     return "no-store" not in ctx.cache_control.lower()
 
 
+_UNRESERVED_ESCAPE = re.compile(
+    r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[dDeE]|5[fF]|7[eE])"
+)
+
+
+def _resource_path(path: str) -> str:
+    """The path with percent-encoded unreserved characters decoded (RFC 3986 6.2.2.2: the
+    same resource): ``/%73tatic/items.css`` is ``/static/items.css``."""
+    return _UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path)
+
+
 def _not_static(ctx: Context) -> bool:
-    return not ctx.path.startswith("/static/")
+    return not _resource_path(ctx.path).startswith("/static/")
 
 
 PINNED: tuple[Pinned, ...] = (

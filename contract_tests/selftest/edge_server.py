@@ -25,6 +25,7 @@ FAULTS = {
     "routes-before-host": "an unknown path is 404 before the Host is checked",
     "preflight-always-200": "a refused origin's preflight is 200 (django-cors-headers' default)",
     "no-conditional-get": "static files ignore If-None-Match / If-Modified-Since",
+    "static-drops-trailing-slash": "/static/items.css/ serves the file (Litestar's router)",
 }
 STATIC = {"/static/items.css": b"body { margin: 0; }\n"}
 MODIFIED = formatdate(1_700_000_000, usegmt=True)
@@ -91,6 +92,8 @@ class EdgeHandler(Handler):
 
     def static(self) -> None:
         path = urlsplit(self.path).path
+        if self.state.fault == "static-drops-trailing-slash":
+            path = path.rstrip("/")
         content = STATIC.get(path)
         if content is None:
             self.send(404)

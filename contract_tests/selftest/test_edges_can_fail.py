@@ -24,6 +24,10 @@ CAUGHT_BY = {
         ["test_preflight_from_refused_origin_is_403_problem"],
     ),
     "no-conditional-get": ("tests/test_edge_static.py", ["test_static_conditional_get"]),
+    "static-drops-trailing-slash": (
+        "tests/test_edge_paths.py",
+        ["test_static_name_with_slash_or_nul_is_404"],
+    ),
 }
 FRAMEWORKS = ("litestar",)  # the fake server answers the same for both ids
 NODE_IDS = sorted({f"{path}::{name}" for path, names in CAUGHT_BY.values() for name in names})

@@ -64,11 +64,16 @@ ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.UUID, OpenApiPara
 
 
 def parse_uuid(value: str, name: str) -> UUID:
-    """A path UUID, or 400 with pointer ``/path/<name>``."""
+    """A path UUID: 400 with pointer ``/path/<name>`` when it is none, 404 when it is another
+    spelling of one (upper case, no hyphens, braces, ``urn:uuid:``): ids are spelled one way,
+    like Django's ``<uuid:>`` converter (CONTRACT "Path ids")."""
     try:
-        return UUID(value)
+        parsed = UUID(value)
     except ValueError:
         raise RequestValidationError({name: ["Must be a valid UUID."]}, location="path") from None
+    if str(parsed) != value:
+        raise exceptions.NotFound()
+    return parsed
 
 
 class ItemsViewMixin(ContractViewMixin):

@@ -23,9 +23,13 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
 ]
 
+# Pages match the canonical lowercase hyphenated id only (``<uuid:>``'s spelling): any other
+# is a 404 before the login redirect.
+PAGE_ID = r"(?P<item_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+
 page_urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^items/?$", items_page, name="items-page"),
     re_path(r"^items/new/?$", item_create_page, name="item-create-page"),
-    re_path(r"^items/(?P<item_id>[^/]+)/edit/?$", item_edit_page, name="item-edit-page"),
-    re_path(r"^items/(?P<item_id>[^/]+)/page/?$", item_page_redirect, name="item-page"),
+    re_path(rf"^items/{PAGE_ID}/edit/?$", item_edit_page, name="item-edit-page"),
+    re_path(rf"^items/{PAGE_ID}/page/?$", item_page_redirect, name="item-page"),
 ]

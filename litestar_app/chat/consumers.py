@@ -99,6 +99,8 @@ def origin_allowed(origin: str | None, allowed_hosts: tuple[str, ...]) -> bool:
     parts = urlsplit(origin)
     if not parts.scheme or not parts.hostname:  # also "null" (sandboxed / file pages)
         return False
+    if parts.hostname.endswith("."):  # Channels compares the name as sent (is_same_domain):
+        return False  # the trailing-dot rule is the Host header's (validate_host), not Origin's
     return AllowedHostsMiddleware(allowed_hosts).is_allowed(parts.hostname)
 
 

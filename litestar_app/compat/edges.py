@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
 
 from compat.hosts import AllowedHostsMiddleware
@@ -48,6 +49,8 @@ CORS_ALLOW_HEADERS: Final = (
 )
 CORS_MAX_AGE: Final = "86400"
 STATIC_PREFIX: Final = b"/static/"
+BEFORE_CORS: Final = "compat.edges.before_cors"
+"""Scope state flag: the guard answered before the CORS layer (no ``Vary: Origin``)."""
 
 
 def is_odd_path(path: str) -> bool:
@@ -110,12 +113,18 @@ class EdgeGuard:
             return
         raw = scope.get("raw_path") or scope["path"].encode()
         path: str = scope["path"]
-        if is_odd_path(raw.decode("latin-1").split("?", 1)[0]) or path in NO_DOCUMENT:
+        if is_odd_path(raw.decode("latin-1").split("?", 1)[0]):
+            # Django's EdgeMiddleware answers above django-cors-headers: no Vary: Origin
+            scope.setdefault("state", {})[BEFORE_CORS] = True  # type: ignore[typeddict-item]
             await send_problem(send, 404, path)
             return
         hosts = [value for name, value in scope["headers"] if name == b"host"]
         if len(hosts) != 1 or not self.hosts.is_allowed(hosts[0].decode("latin-1")):
+            scope.setdefault("state", {})[BEFORE_CORS] = True  # type: ignore[typeddict-item]
             await send_problem(send, 400, path)
+            return
+        if path in NO_DOCUMENT:  # Django's URL resolver, below CORS: Vary (vary_on_origin)
+            await send_problem(send, 404, path)
             return
         await self.cors(scope, receive, send)
 
@@ -163,9 +172,10 @@ def install_edge_guard(
         app.asgi_handler = EdgeGuard(app.asgi_handler, hosts, cors)
 
 
-# contract-shim: static files: conditional GET (304) and HEAD headers like WhiteNoise
+# contract-shim: static files: conditional GET (304), HEAD headers and file names like WhiteNoise
 class StaticFilesMiddleware(ASGIMiddleware):
-    """``If-None-Match`` (exact ETag) or ``If-Modified-Since`` -> 304; Content-Type on HEAD."""
+    """``If-None-Match`` (exact ETag) or ``If-Modified-Since`` -> 304; Content-Type on HEAD;
+    a path ending in ``/`` or holding a NUL is 404."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -174,6 +184,10 @@ class StaticFilesMiddleware(ASGIMiddleware):
         if not raw.startswith(STATIC_PREFIX) or scope.get("method") not in ("GET", "HEAD"):
             await next_app(scope, receive, send)
             return
+        if raw.endswith(b"/") or "\x00" in scope["path"]:
+            # WhiteNoise serves file names only: ``items.css/`` is no file (Litestar's router
+            # drops the slash and served it), and a NUL made ``stat()`` raise (a 500).
+            raise NotFoundException()
         request_headers = dict(scope["headers"])
         if_none_match = request_headers.get(b"if-none-match")
         if_modified_since = request_headers.get(b"if-modified-since")

@@ -123,7 +123,10 @@ STATIC_PREFIX: Final = "/static/"
 STATIC_SERVED: Final = frozenset({200, 206, 304})
 """Static file answers WhiteNoise gives itself (a missing file falls through to Django)."""
 _STARTED: Final = "compat.headers.started"
+BEFORE_CORS: Final = "compat.edges.before_cors"  # set by compat.edges.EdgeGuard
 PROCESS_TIME_HEADER: Final = "X-Process-Time"
+HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
+"""Django's ``PROCESS_TIME_EXCLUDED_PATHS``: ``/health//`` is an odd path, timed like any."""
 
 
 # contract-shim: 21 (Vary: Origin wherever Django's CorsMiddleware runs)
@@ -137,6 +140,8 @@ async def vary_on_origin(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     if scope.get("path", "").startswith(STATIC_PREFIX) and message["status"] in STATIC_SERVED:
+        return
+    if scope.get("state", {}).get(BEFORE_CORS):  # compat.edges.EdgeGuard's odd path / Host
         return
     add_vary(MutableScopeHeaders.from_message(message=message), "Origin")
 
@@ -174,7 +179,7 @@ async def process_time_fallback(message: Message, scope: Scope) -> None:
     outer middleware (authentication, CSRF) bypass it, while Django's middleware wraps URL
     resolution. The time is measured from :func:`time_every_request`'s start stamp.
     """
-    if message["type"] != "http.response.start" or scope.get("path", "").rstrip("/") == "/health":
+    if message["type"] != "http.response.start" or scope.get("path", "") in HEALTH_PATHS:
         return
     started = scope.get("state", {}).get(_STARTED)
     headers = MutableScopeHeaders.from_message(message=message)

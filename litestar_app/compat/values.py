@@ -21,7 +21,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import ScopeType
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.params import ParameterKwarg
 from litestar.typing import FieldDefinition
@@ -145,6 +145,31 @@ def query_value_error(raw: str, field: FieldDefinition) -> str | None:
     except (msgspec.ValidationError, TypeError, ValueError):
         return "Not a valid value."
     return None
+
+
+# contract-shim: path ids (another spelling of a UUID names no resource: 404)
+def canonical_path_ids(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """A UUID path parameter spelled any way but the canonical one is a 404 (Django's
+    ``<uuid:>`` rule); one that is no UUID at all stays Litestar's 400 at ``/path/<name>``.
+
+    msgspec reads upper case, unhyphenated, braced and ``urn:uuid:`` spellings as the id.
+    """
+    signature = getattr(route_handler, "parsed_fn_signature", None)
+    if signature is None:
+        return
+    for name, raw in connection.path_params.items():
+        field = signature.parameters.get(name)
+        if field is None or _base_type(field) is not UUID or not isinstance(raw, str):
+            continue
+        if CANONICAL_UUID.fullmatch(raw):
+            continue
+        try:
+            UUID(raw)
+        except ValueError:
+            continue  # not a UUID: Litestar's validation answers 400
+        raise NotFoundException()
 
 
 # contract-shim: 26 (one rule per query value type; every invalid parameter reported)
@@ -391,6 +416,7 @@ def with_value_checks(first: Callable[..., Any] | None) -> Callable[[Request[Any
         if first_async is not None and (answer := await first_async(request)) is not None:
             return answer
         handler = request.route_handler
+        canonical_path_ids(request, handler)
         strict_query_values(request, handler)
         await strict_body_patterns(request, handler)
         await single_valued_form_fields(request, handler)

@@ -11,10 +11,11 @@ another user's item is 404 (no existence leak).
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from uuid import UUID
 
 import msgspec
@@ -37,6 +38,10 @@ from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.models import User
 
 LOGIN_URL = "/auth/login"
+CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# django.utils.encoding: escape_uri_path's and iri_to_uri's safe characters
+URI_PATH_SAFE = "/:@&+$,-_.!~*'()"
+URI_QUERY_SAFE = "/#%[]=:;$&()+,!?*@'~"
 PAGE_LIMIT = 100
 NO_STORE = CacheControl(private=True, no_store=True)  # the user's data and a CSRF token
 FORM_FIELDS = ("name", "description", "price")
@@ -44,10 +49,28 @@ REQUIRED = "This field is required."
 PRICE_INVALID = 'Enter a price such as "12.50".'
 
 
+def full_path(request: Request[Any, Any, Any]) -> str:
+    """The path as the client sent it (trailing slash kept), as a URI: Django's
+    ``request.get_full_path()`` (``escape_uri_path`` of the decoded path, then the query)."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    path = quote(unquote(raw.decode("latin-1")), safe=URI_PATH_SAFE)
+    query = request.scope.get("query_string", b"").decode("utf-8", "replace")
+    return path + ("?" + quote(query, safe=URI_QUERY_SAFE) if query else "")
+
+
 def login_redirect(request: Request[Any, Any, Any]) -> Redirect:
-    """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``)."""
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"{LOGIN_URL}?next={quote(path, safe='/')}", media_type=MediaType.HTML)
+    """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``:
+    the full path, query-encoded once more, ``/`` kept)."""
+    next_url = quote(full_path(request), safe="/")
+    return Redirect(f"{LOGIN_URL}?next={next_url}", media_type=MediaType.HTML)
+
+
+def page_item_id(item_id: str) -> UUID:
+    """The page's item id: the canonical lowercase hyphenated spelling only, else 404 (before
+    the login redirect: Django's URL pattern does not match another spelling)."""
+    if not CANONICAL_ID.fullmatch(item_id):
+        raise NotFoundError()
+    return UUID(item_id)
 
 
 def see_other(location: str) -> Redirect:
@@ -129,13 +152,10 @@ async def item_page_redirect(
     state: State,
     item_id: FromPath[str],
 ) -> Redirect:
+    pk = page_item_id(item_id)
     user = _user(request)
     if user is None:
         return login_redirect(request)
-    try:
-        pk = UUID(item_id)
-    except ValueError:
-        raise NotFoundError() from None
     service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
     item = await service.get_item(pk)
     return Redirect(
@@ -225,12 +245,8 @@ def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
         raise PermissionDeniedException("CSRF verification failed.")
 
 
-async def _own_item(service: ItemService, item_id: str) -> Any:
+async def _own_item(service: ItemService, pk: UUID) -> Any:
     """The user's own item (staff too: the pages edit your items only), else 404."""
-    try:
-        pk = UUID(item_id)
-    except ValueError:
-        raise NotFoundError() from None
     item = await service.get_item(pk)
     if item.owner_id != service.user.id:
         raise NotFoundError()
@@ -281,9 +297,10 @@ class ItemFormPages(Controller):
         items_service: ItemService | None,
         item_id: FromPath[str],
     ) -> Template | Redirect:
+        pk = page_item_id(item_id)
         if items_service is None:
             return login_redirect(request)
-        item = await _own_item(items_service, item_id)
+        item = await _own_item(items_service, pk)
         values = {
             "name": item.name,
             "description": item.description or "",
@@ -299,10 +316,11 @@ class ItemFormPages(Controller):
         item_id: FromPath[str],
         data: FormBody,
     ) -> Template | Redirect:
+        pk = page_item_id(item_id)
         _check_csrf(request, data)
         if items_service is None:
             return login_redirect(request)
-        item = await _own_item(items_service, item_id)
+        item = await _own_item(items_service, pk)
         parsed, errors = validate_item_form(data)
         if parsed is None:
             values = _form_values(data)
