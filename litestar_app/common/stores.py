@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from uuid import UUID
 
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
@@ -19,7 +20,6 @@ from redis.asyncio import Redis
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from uuid import UUID
 
     from litestar import Litestar
     from litestar.stores.base import Store
