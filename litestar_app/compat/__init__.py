@@ -96,7 +96,6 @@ class CompatPlugin(InitPluginProtocol):
         app_config.request_class = ContractRequest
         app_config.before_send.extend(BEFORE_SEND)
         app_config.before_send.append(swagger_csrf_cookie)
-        app_config.on_startup.append(time_every_request)
         # Decision 24: repeated Host / Content-Type refused before anything reads them.
         app_config.middleware.append(RepeatedHeadersMiddleware())
         hosts = AllowedHostsMiddleware(self.settings.allowed_hosts)
@@ -108,6 +107,8 @@ class CompatPlugin(InitPluginProtocol):
         # framing", "Static files, pages and CORS"): the guard takes CORS over from Litestar.
         cors, app_config.cors_config = app_config.cors_config, None
         app_config.on_startup.append(functools.partial(install_edge_guard, hosts=hosts, cors=cors))
+        # After the edge guard: its 400/404 answers are timed too (X-Process-Time, decision 17).
+        app_config.on_startup.append(time_every_request)
         if app_config.openapi_config is not None and (
             router := app_config.openapi_config.openapi_router
         ):

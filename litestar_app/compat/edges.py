@@ -88,11 +88,48 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+EDGE_ANSWER: Final = "compat.edges.answer"
+"""Scope state flag: the answer is the edge guard's own 404/400 (before CORS: no Vary)."""
+
+
+def mark_edge_answer(scope: Scope) -> None:
+    """Django's ``EdgeMiddleware`` answers above ``CorsMiddleware``: no ``Vary: Origin``."""
+    scope.setdefault("state", {})[EDGE_ANSWER] = True  # type: ignore[typeddict-item]
+
+
 def add_vary_origin(headers: MutableScopeHeaders) -> None:
     current = headers.get("vary")
     tokens = [t.strip() for t in (current or "").split(",") if t.strip()]
     if "origin" not in {t.lower() for t in tokens}:
         headers["Vary"] = ", ".join([*tokens, "Origin"])
+
+
+# contract-shim: 27 (framing: an answer only once the whole request body arrived)
+def whole_body_first(receive: Receive, send: Send) -> tuple[Receive, Send]:
+    """Hold the answer until the request body has been received in full (then discard it).
+
+    Django's ASGI handler reads the whole body before any middleware runs, so every answer
+    (401, 413, ...) follows the last byte, and a body shorter than its ``Content-Length`` is
+    never answered. Litestar answers as soon as it can: the server then closes the socket
+    with unread bytes in it, the kernel resets the connection, and the client (still
+    sending) loses the answer. The rest of the body is read and dropped before the answer.
+    """
+    done = False
+
+    async def tracking_receive() -> Message:
+        nonlocal done
+        message = await receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            done = True
+        return message  # type: ignore[return-value]
+
+    async def draining_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            while not done:
+                await tracking_receive()
+        await send(message)
+
+    return tracking_receive, draining_send  # type: ignore[return-value]
 
 
 # contract-shim: 26 (odd paths 404), Host (400 before routing), docs root 404, CORS (v2 edges)
@@ -108,13 +145,16 @@ class EdgeGuard:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        receive, send = whole_body_first(receive, send)
         raw = scope.get("raw_path") or scope["path"].encode()
         path: str = scope["path"]
         if is_odd_path(raw.decode("latin-1").split("?", 1)[0]) or path in NO_DOCUMENT:
+            mark_edge_answer(scope)
             await send_problem(send, 404, path)
             return
         hosts = [value for name, value in scope["headers"] if name == b"host"]
         if len(hosts) != 1 or not self.hosts.is_allowed(hosts[0].decode("latin-1")):
+            mark_edge_answer(scope)
             await send_problem(send, 400, path)
             return
         await self.cors(scope, receive, send)

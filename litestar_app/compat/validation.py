@@ -31,7 +31,8 @@ from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.serialization import default_deserializer
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
-from common.errors import validation_problem
+from common.errors import ProblemDetailsException, validation_problem
+from compat.duplicates import REPEATED_CONTENT_TYPE
 from compat.problems import http_exception_handler
 from compat.values import body_pattern_errors, rfc5987_filenames
 
@@ -134,7 +135,7 @@ def _undecodable_parts(body: bytes) -> list[str]:
 
 # contract-shim: no 5xx (a non-UTF-8 multipart text part is 400, CONTRACT.md security section)
 async def decode_multipart_strictly(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """Guard: parse a multipart body through :meth:`ContractRequest.form` first.
 
@@ -144,6 +145,8 @@ async def decode_multipart_strictly(
     if isinstance(connection, ContractRequest) and connection.content_type[0].startswith(
         "multipart/"
     ):
+        # Authentication first (order of checks 6): an anonymous upload is 401 unparsed.
+        await route_guards_first(connection, route_handler)
         await connection.form()
 
 
@@ -299,7 +302,7 @@ def _has_body_of_other_type(
 
 
 # contract-shim: 21, 24 (security checks before parsing: the route's guards before a 415)
-async def _route_guards_first(
+async def route_guards_first(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """Run the route's own guards (authentication, permissions) before refusing its body.
@@ -340,7 +343,7 @@ async def require_json_content_type(
     if expected == RequestEncodingType.JSON and _has_body_of_other_type(
         connection, ("application/json",)
     ):
-        await _route_guards_first(connection, route_handler)
+        await route_guards_first(connection, route_handler)
         raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
 
 
@@ -419,7 +422,18 @@ async def reject_null_literals(
         raise ValidationException("Invalid query parameter.", extra=errors)
 
 
+# contract-shim: 24 (two Content-Type headers: 415, after authentication: order of checks 6)
+async def refuse_repeated_content_type(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-level guard: 415 for a request the middleware flagged, the route's guards first."""
+    if connection.scope.get("state", {}).get(REPEATED_CONTENT_TYPE):
+        await route_guards_first(connection, route_handler)
+        raise ProblemDetailsException("Send one Content-Type.", status_code=415)
+
+
 GUARDS: Final = (
+    refuse_repeated_content_type,
     require_json_content_type,
     limit_query_fields,
     reject_null_literals,
