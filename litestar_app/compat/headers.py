@@ -116,10 +116,11 @@ async def default_cache_control(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start" or path.startswith(NO_DEFAULT_CACHE_CONTROL):
         return
     headers = MutableScopeHeaders.from_message(message=message)
-    if SESSION_PAGES.fullmatch(path):
-        # Django's ``cache_control`` decorator on ``PageView.dispatch`` covers its OPTIONS and
-        # 405 answers too; Litestar's automatic OPTIONS handler and 405 skip the route's own.
-        headers.setdefault("Cache-Control", "private, no-store")
+    # Django's ``cache_control`` decorator on ``PageView.dispatch`` covers its OPTIONS and 405
+    # answers too; Litestar's automatic OPTIONS handler (the app layer's ``no-store``) and 405
+    # skip the route's own.
+    if SESSION_PAGES.fullmatch(path) and headers.get("cache-control") in (None, "no-store"):
+        headers["Cache-Control"] = "private, no-store"
     headers.setdefault("Cache-Control", "no-store")
     if SCHEMA_DOCUMENT.fullmatch(path):
         # drf-spectacular's document view: negotiated (Vary: Accept), named for download.
