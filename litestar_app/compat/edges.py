@@ -166,6 +166,7 @@ class EdgeGuard:
         allowed = bool(origin) and origin in self.cors_origins
         is_options = scope.get("method") == "OPTIONS"
         if is_options and origin and b"access-control-request-method" in request_headers:
+            mark_edge_answer(scope)  # its own Vary: Origin, answered above the pages
             if not allowed:
                 await send_problem(send, 403, scope["path"], [(b"vary", b"Origin")])
                 return

@@ -119,7 +119,12 @@ async def default_cache_control(message: Message, scope: Scope) -> None:
     # Django's ``cache_control`` decorator on ``PageView.dispatch`` covers its OPTIONS and 405
     # answers too; Litestar's automatic OPTIONS handler (the app layer's ``no-store``) and 405
     # skip the route's own.
-    if SESSION_PAGES.fullmatch(path) and headers.get("cache-control") in (None, "no-store"):
+    edge = scope.get("state", {}).get(EDGE_ANSWER)  # Host refusals, CORS preflights: no page
+    if (
+        not edge
+        and SESSION_PAGES.fullmatch(path)
+        and headers.get("cache-control") in (None, "no-store")
+    ):
         headers["Cache-Control"] = "private, no-store"
     headers.setdefault("Cache-Control", "no-store")
     if SCHEMA_DOCUMENT.fullmatch(path):
