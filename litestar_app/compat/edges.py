@@ -212,6 +212,9 @@ class StaticFilesMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw = scope.get("raw_path") or b""
+        if raw.startswith(STATIC_PREFIX) and scope.get("method") == "OPTIONS":
+            await next_app(scope, receive, uncached_options(send))
+            return
         if not raw.startswith(STATIC_PREFIX) or scope.get("method") not in ("GET", "HEAD"):
             await next_app(scope, receive, send)
             return
@@ -246,6 +249,20 @@ class StaticFilesMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, conditional_send)
+
+
+def uncached_options(send: Send) -> Send:
+    """WhiteNoise's OPTIONS answer (204 + ``Allow``) has no ``Cache-Control``; the static
+    router's ``max-age=60, public`` is for the files, not for its automatic OPTIONS answer."""
+
+    async def send_without_cache_control(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message=message)
+            if "cache-control" in headers:
+                del headers["cache-control"]
+        await send(message)
+
+    return send_without_cache_control
 
 
 def not_modified(
