@@ -433,7 +433,9 @@ def test_host_refusals_are_timed_and_do_not_vary(server: LiveServer, target: str
 
 @pytest.mark.concept("middleware", "sessions")
 @pytest.mark.parametrize("method", ["OPTIONS", "DELETE"])
-@pytest.mark.parametrize("page", ["/items", "/items/{item}/page"])
+@pytest.mark.parametrize(
+    "page", ["/items", "/items/{item}/page", "/items/new", "/items/{item}/edit"]
+)
 def test_page_options_and_405_are_private_no_store(
     client: httpx.Client, edge_item: dict[str, str], page: str, method: str
 ) -> None:

@@ -347,3 +347,23 @@ def test_pages_ignore_every_authorization_header(
     assert resp.status == plain.status, f"{page}: {resp.status} vs {plain.status}"
     assert resp.header("location") == plain.header("location")
     assert resp.header("www-authenticate") is None
+
+
+@pytest.mark.concept("sessions", "middleware")
+@pytest.mark.parametrize("page", ["/items/new", "/items/{item}/edit"])
+@pytest.mark.parametrize("who", ["anonymous", "session"])
+def test_form_pages_answer_the_method_first(
+    client: httpx.Client, session_browser: Browser, order_item: str, page: str, who: str
+) -> None:
+    """1 + 4 on the form pages: OPTIONS is 204 + ``Allow`` without credentials (Django
+    redirected it to the login form, or answered 200 with PUT), and a method the page lacks is
+    405 + ``Allow`` before the CSRF check (Django: 403)."""
+    target = page.format(item=order_item)
+    send = client.request if who == "anonymous" else session_browser.request
+    options = send("OPTIONS", target)
+    assert options.status_code == 204, f"OPTIONS {target}: {options.status_code}"
+    assert options.headers.get("allow") == "GET, HEAD, OPTIONS, POST"
+    for method in ("PATCH", "PUT", "DELETE"):
+        resp = send(method, target)
+        assert_problem(resp, 405)
+        assert resp.headers.get("allow") == "GET, HEAD, OPTIONS, POST", method

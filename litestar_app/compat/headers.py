@@ -38,8 +38,9 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
 
 NO_DEFAULT_CACHE_CONTROL: Final = ("/static/", "/admin")
 """Paths whose answers keep their own ``Cache-Control`` (none by default)."""
-SESSION_PAGES: Final = re.compile(r"/items(/[^/]+/page)?")
-"""The pages whose every answer is ``private, no-store`` (Django's ``PageView``)."""
+SESSION_PAGES: Final = re.compile(r"/items(/new|/[^/]+/(page|edit))?")
+"""The pages whose every answer is ``private, no-store`` (Django's ``PageView`` and form
+pages: their 405 and OPTIONS answers included)."""
 SCHEMA_DOCUMENT: Final = re.compile(r"/api/schema/openapi\.json/?")
 
 
