@@ -93,6 +93,12 @@ class ContractRequest(Request[Any, Any, Any]):
             form = await super().form()
         except UnicodeDecodeError:
             names = _undecodable_parts(body)
+        except ClientException:
+            # A file name that is not UTF-8 fails the whole parse ("Invalid multipart"); Django
+            # drops that part, so the field is missing: 400 pointing at it (/body/files).
+            names = _undecodable_file_names(body)
+            if not names:
+                raise
         else:
             multipart = self.headers.get("content-type", "").startswith("multipart/")
             names = sorted(
@@ -116,6 +122,21 @@ class ContractRequest(Request[Any, Any, Any]):
                 ],
             )
         return form
+
+
+def _undecodable_file_names(body: bytes) -> list[str]:
+    """Names of the multipart file parts whose headers (the file name) are not UTF-8."""
+    names: set[str] = set()
+    for part in body.split(b"\r\n--"):
+        head = part.partition(b"\r\n\r\n")[0]
+        match = _PART_NAME.search(head)
+        if match is None or b"filename" not in head:
+            continue
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            names.add(match.group(1).decode("utf-8", "replace"))
+    return sorted(names)
 
 
 def _undecodable_parts(body: bytes) -> list[str]:
