@@ -418,7 +418,9 @@ def test_429_has_retry_after_and_no_ratelimit_headers(tuned: LiveServer) -> None
 @pytest.mark.concept("middleware", "header-cookie-params")
 @pytest.mark.parametrize("target", ["/api/v1/users", "/static/items.css", "/health/x"])
 @pytest.mark.parametrize("host", ["none", "foreign", "two"])
-def test_host_refusals_are_timed_and_do_not_vary(server: LiveServer, target: str, host: str) -> None:
+def test_host_refusals_are_timed_and_do_not_vary(
+    server: LiveServer, target: str, host: str
+) -> None:
     """17 + 21: the 400 for a missing, foreign or repeated Host carries ``X-Process-Time`` and
     ``X-Request-ID`` and no ``Vary`` (Django's edge middleware answers above CORS; Litestar's
     edge guard ran outside the timing and got ``Vary: Origin``)."""

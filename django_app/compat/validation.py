@@ -98,7 +98,7 @@ class MultiPartParser(parsers.MultiPartParser):
         meta["CONTENT_TYPE"] = media_type
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         boundary = (media_type or "").partition("boundary=")[2].split(";")[0].strip().strip('"')
-        watched = _ClosingDelimiterWatch(stream, f"--{boundary}--".encode("latin-1"))
+        watched: Any = _ClosingDelimiterWatch(stream, f"--{boundary}--".encode("latin-1"))
         try:
             parser = _KeepAllFilesParser(meta, watched, request.upload_handlers, encoding)
             data, files = parser.parse()

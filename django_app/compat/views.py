@@ -6,6 +6,7 @@ order and answers 406 when no renderer matches ``Accept``. The contract pins 204
 for OPTIONS, 405 first, a sorted ``Allow`` and JSON whatever the ``Accept`` (contract #12).
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -96,7 +97,7 @@ class ContractFormPageMixin:
     login. List it before ``LoginRequiredMixin`` in the bases.
     """
 
-    http_method_names = ["get", "head", "options", "post"]  # noqa: RUF012 (Django's View)
+    http_method_names: Sequence[str] = ("get", "head", "options", "post")
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -129,5 +130,6 @@ def _no_response(request: HttpRequest) -> HttpResponseBase:
     raise NotImplementedError  # CsrfViewMiddleware is used for process_view only
 
 
-def _checked() -> None:
+def _checked(request: HttpRequest) -> HttpResponseBase:
     """The callback handed to ``process_view``: not exempt, so the token is checked."""
+    raise NotImplementedError
