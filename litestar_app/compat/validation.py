@@ -98,7 +98,12 @@ class ContractRequest(Request[Any, Any, Any]):
             # drops that part, so the field is missing: 400 pointing at it (/body/files).
             names = _undecodable_file_names(body)
             if not names:
-                raise
+                # Any other malformed multipart body (e.g. cut before its closing boundary) is
+                # a malformed body, as for JSON: 400 at /body (Django's ParseError).
+                raise ValidationException(
+                    "The request body could not be parsed.",
+                    extra=[{"key": None, "source": "body", "message": "Malformed body."}],
+                ) from None
         else:
             multipart = self.headers.get("content-type", "").startswith("multipart/")
             names = sorted(
