@@ -323,7 +323,9 @@ BYTES_PLACEHOLDER = re.compile(rb"\{([a-z_0-9]+)(?:\|([a-z]+))?\}")
 MASKED_KEYS = frozenset({"ticket", "access_token"})
 #: /health fields that name the app itself (differ by design, pinned by tests/test_health.py)
 SELF_KEYS = frozenset({"app", "framework", "version"})
-ORIGIN_RE = re.compile(r"https?://(127\.0\.0\.1|localhost):\d+")
+#: the servers' own origins (ports differ by construction); a Host sent with a trailing dot
+#: keeps it in absolute URLs (CONTRACT "Paths, hosts and framing"), so it stays visible
+ORIGIN_RE = re.compile(r"https?://(?:127\.0\.0\.1|localhost)(\.?):\d+")
 
 
 def surface_variants_limit() -> int | None:
@@ -361,7 +363,7 @@ class SurfaceSide:
             state.values.setdefault("jwt_no_iat", mint_token(sub, drop=("iat",)))
 
     def alias(self, value: str) -> str:
-        value = ORIGIN_RE.sub("<origin>", value)
+        value = ORIGIN_RE.sub(lambda m: "<origin>" if not m.group(1) else "<origin.>", value)
         return UUID_RE.sub(lambda m: self.state.aliases.get(m.group(0), "<uuid>"), value)
 
     def render(self, text: str) -> str:

@@ -28,6 +28,7 @@ FAULTS = {
     "content-type-before-csrf": "/auth/login answers 415 before checking CSRF",
     "options-ignores-bad-token": "OPTIONS with an invalid bearer token answers 204",
     "schema-ignores-bad-token": "the schema document serves a request with a bad token",
+    "no-allow-on-options-401": "the 401 to an OPTIONS with a bad token has no Allow",
 }
 
 SECURITY = {
@@ -184,10 +185,12 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path_only
         if path == ITEMS or path.startswith(ITEMS + "/"):
             _, refused = self.bearer()
-            if refused and self.state.fault != "options-ignores-bad-token":
-                self.unauthorized()
-                return
             allow = "GET, HEAD, OPTIONS, POST" if path == ITEMS else "DELETE, GET, HEAD, OPTIONS"
+            if refused and self.state.fault != "options-ignores-bad-token":
+                keep = self.state.fault != "no-allow-on-options-401"
+                challenge = {"WWW-Authenticate": "Bearer"} | ({"Allow": allow} if keep else {})
+                self.send(401, headers=challenge)
+                return
             self.send(204, headers={"Allow": allow})
         else:
             self.send(404)

@@ -38,6 +38,9 @@ CAUGHT_BY = {
         f"{ORDER}::test_docs_are_public_but_refuse_a_bad_token"
         "[litestar-GET-/api/schema/openapi.json]"
     ),
+    "no-allow-on-options-401": (
+        f"{ORDER}::test_options_with_a_bad_token_keeps_allow[litestar-/api/v1/items]"
+    ),
 }
 NODES = sorted(set(CAUGHT_BY.values()))
 

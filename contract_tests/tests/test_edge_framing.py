@@ -145,3 +145,20 @@ def test_body_longer_than_content_length_is_cut_at_the_length(
     resp = request(server, "POST", ITEMS, headers, body, content_length=False)
     assert_raw_problem(resp, 400, "body cut at Content-Length")
     assert names_of(client, owner) == []
+
+
+@pytest.mark.concept("json-body", "bad-input", "authentication")
+@pytest.mark.parametrize("auth", ["anonymous", "bearer"])
+def test_a_large_chunked_body_is_answered_after_it_is_read(
+    server: LiveServer, client: httpx.Client, owner: Account, auth: str
+) -> None:
+    """27: 8 MiB of chunked JSON gets its answer (401 anonymous, 413 with a token) once the
+    whole body arrived, never a connection reset (Litestar answered early and closed the
+    socket with unread bytes: the client lost the answer)."""
+    body = item_body("huge", 8 * JSON_LIMIT)
+    headers = [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")]
+    if auth == "bearer":
+        headers.append(("Authorization", f"Bearer {owner.token}"))
+    resp = request(server, "POST", ITEMS, headers, chunked(body, 65536), content_length=False)
+    assert_raw_problem(resp, 401 if auth == "anonymous" else 413, f"8 MiB chunked, {auth}")
+    assert names_of(client, owner) == []

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import rawhttp
 from harness.accounts import Account, Browser, set_cookies
 from harness.items import ITEMS, create_item
 from harness.problem import GENERATED_REQUEST_ID_RE, PROCESS_TIME_RE
@@ -412,3 +413,40 @@ def test_429_has_retry_after_and_no_ratelimit_headers(tuned: LiveServer) -> None
     assert PROCESS_TIME_RE.match(resp.headers.get("x-process-time", ""))
     for name, value in SECURITY.items():
         assert resp.headers.get(name) == value
+
+
+@pytest.mark.concept("middleware", "header-cookie-params")
+@pytest.mark.parametrize("target", ["/api/v1/users", "/static/items.css", "/health/x"])
+@pytest.mark.parametrize("host", ["none", "foreign", "two"])
+def test_host_refusals_are_timed_and_do_not_vary(
+    server: LiveServer, target: str, host: str
+) -> None:
+    """17 + 21: the 400 for a missing, foreign or repeated Host carries ``X-Process-Time`` and
+    ``X-Request-ID`` and no ``Vary`` (Django's edge middleware answers above CORS; Litestar's
+    edge guard ran outside the timing and got ``Vary: Origin``)."""
+    headers = [("Host", "127.0.0.1"), ("Host", "localhost")] if host == "two" else []
+    wire_host = {"none": None, "foreign": "evil.example", "two": None}[host]
+    resp = rawhttp.request(server, "GET", target, headers, host=wire_host)
+    assert resp.status == 400, f"{host} host on {target}: {resp.status}"
+    assert PROCESS_TIME_RE.fullmatch(resp.header("x-process-time") or ""), resp.headers
+    assert GENERATED_REQUEST_ID_RE.fullmatch(resp.header("x-request-id") or ""), resp.headers
+    assert resp.header("vary") is None, resp.headers
+
+
+@pytest.mark.concept("middleware", "sessions")
+@pytest.mark.parametrize("method", ["OPTIONS", "DELETE"])
+@pytest.mark.parametrize(
+    "page", ["/items", "/items/{item}/page", "/items/new", "/items/{item}/edit"]
+)
+def test_page_options_and_405_are_private_no_store(
+    client: httpx.Client, edge_item: dict[str, str], page: str, method: str
+) -> None:
+    """17: every answer of a session page is ``private, no-store``, its OPTIONS (204) and 405
+    included (Django's ``cache_control`` on ``PageView.dispatch``; Litestar's automatic
+    OPTIONS handler and 405 had plain ``no-store``)."""
+    resp = client.request(method, page.format(item=edge_item["item"]))
+    assert resp.status_code == (204 if method == "OPTIONS" else 405), resp.text
+    assert set(resp.headers.get("cache-control", "").replace(" ", "").split(",")) == {
+        "private",
+        "no-store",
+    }, resp.headers

@@ -195,3 +195,33 @@ def test_files_up_to_the_limit_are_stored(
     files = [part(f'name="files"; filename="f{i}.txt"'.encode(), b"x") for i in range(MAX_FILES)]
     assert len(created(upload(server, alice, item["id"], body(*files)))) == MAX_FILES
     assert len(stored(client, alice, item["id"])) == MAX_FILES
+
+
+@pytest.mark.concept("file-uploads", "bad-input")
+def test_file_name_not_utf8_is_400_at_the_field(
+    client: httpx.Client, server: LiveServer, alice: Account, item: dict[str, Any]
+) -> None:
+    """A file name that is not UTF-8 leaves no usable file: 400 ``/body/files`` (Django drops
+    the part; Litestar refused the whole body as ``about:blank``), nothing stored."""
+    raw = body(part(b'name="files"; filename="\xe9t\xe9.txt"', b"x"))
+    assert_body_problem(upload(server, alice, item["id"], raw), {"/body/files"})
+    assert stored(client, alice, item["id"]) == []
+
+
+@pytest.mark.concept("file-uploads", "bad-input")
+@pytest.mark.parametrize("cut", [3, 4, 6])
+def test_body_cut_before_the_closing_boundary_is_400(
+    client: httpx.Client, server: LiveServer, alice: Account, item: dict[str, Any], cut: int
+) -> None:
+    """27: a ``Content-Length`` that ends the body inside the closing ``--boundary--`` is a
+    400 and nothing is stored (Django's parser stored the file; Litestar's refused it)."""
+    raw = body(part(b'name="files"; filename="a.txt"', b"hello"))
+    headers = [
+        ("Authorization", f"Bearer {alice.token}"),
+        ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
+        ("Content-Length", str(len(raw) - cut)),
+    ]
+    resp = rawhttp.request(server, "POST", f"{ITEMS}/{item['id']}/attachments", headers, raw)
+    assert resp.status == 400, f"cut {cut}: {resp.status} {resp.body[:200]!r}"
+    assert_body_problem(resp, {"/body"})  # a malformed body, as for JSON
+    assert stored(client, alice, item["id"]) == []

@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import rawhttp
 from harness.accounts import PASSWORD, Account, Browser, unique
+from harness.edges import assert_raw_problem
 from harness.items import ITEMS, create_item
 from harness.problem import VALIDATION_TYPE, assert_problem
 from harness.servers import ALLOWED_ORIGIN, LiveServer
@@ -253,3 +255,115 @@ def test_session_write_with_csrf_is_parsed(session_browser: Browser) -> None:
     assert_problem(wrong, 415)
     invalid = session_browser.post(ITEMS, json={"name": 1}, headers=csrf)
     assert_problem(invalid, 400, type_=VALIDATION_TYPE)
+
+
+MULTIPART_BOUNDARY = "edgeorderboundary"
+
+
+def _multipart(parts: bytes) -> bytes:
+    return parts + f"--{MULTIPART_BOUNDARY}--\r\n".encode()
+
+
+#: Multipart bodies a client that may not write could send: each would be a 400 if parsed.
+BAD_UPLOADS = {
+    "non-utf8-text-part": _multipart(
+        f"--{MULTIPART_BOUNDARY}\r\n".encode()
+        + b'Content-Disposition: form-data; name="note"\r\n\r\n\xe9t\xe9\r\n'
+    ),
+    "non-utf8-filename": _multipart(
+        f"--{MULTIPART_BOUNDARY}\r\n".encode()
+        + b'Content-Disposition: form-data; name="files"; filename="\xe9t\xe9.txt"\r\n'
+        + b"Content-Type: text/plain\r\n\r\nx\r\n"
+    ),
+    "no-file": _multipart(
+        f"--{MULTIPART_BOUNDARY}\r\n".encode()
+        + b'Content-Disposition: form-data; name="files"\r\n\r\nnot a file\r\n'
+    ),
+    "unterminated": f"--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data".encode(),
+}
+
+
+@pytest.mark.concept("authentication", "file-uploads")
+@pytest.mark.parametrize("body", list(BAD_UPLOADS), ids=list(BAD_UPLOADS))
+@pytest.mark.parametrize("auth", ["anonymous", "bad-token"])
+def test_authentication_before_multipart_parsing(
+    server: LiveServer, order_item: str, auth: str, body: str
+) -> None:
+    """21: an upload without a valid credential is 401 before its multipart body is parsed
+    (Litestar parsed it first: 400)."""
+    headers = [("Content-Type", f"multipart/form-data; boundary={MULTIPART_BOUNDARY}")]
+    if auth == "bad-token":
+        headers.append(("Authorization", BAD_TOKEN["Authorization"]))
+    resp = rawhttp.request(
+        server, "POST", f"{ITEMS}/{order_item}/attachments", headers, BAD_UPLOADS[body]
+    )
+    assert_raw_problem(resp, 401, f"{auth} upload {body}")
+    assert resp.header("www-authenticate") == "Bearer"
+
+
+@pytest.mark.concept("authentication", "header-cookie-params")
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_authentication_before_two_content_types(
+    server: LiveServer, order_item: str, method: str
+) -> None:
+    """21 + 24: two ``Content-Type`` headers are 415 for a client that may write, but an
+    anonymous write is 401 first (Litestar refused the headers before authenticating)."""
+    target = ITEMS if method == "POST" else f"{ITEMS}/{order_item}"
+    headers = [("Content-Type", "application/json"), ("Content-Type", "text/plain")]
+    resp = rawhttp.request(server, method, target, headers, b'{"name": "x", "price": "1.00"}')
+    assert_raw_problem(resp, 401, f"anonymous {method} with two Content-Types")
+    assert resp.header("www-authenticate") == "Bearer"
+
+
+@pytest.mark.concept("authentication", "header-cookie-params")
+@pytest.mark.parametrize("path", AUTHENTICATED)
+def test_options_with_a_bad_token_keeps_allow(
+    client: httpx.Client, order_item: str, path: str
+) -> None:
+    """21: the 401 to an OPTIONS with a bad token carries the route's ``Allow`` (pinned on
+    every OPTIONS answer; DRF's 401 has it, Litestar's authentication did not)."""
+    target = path.format(item=order_item)
+    resp = client.options(target, headers=BAD_TOKEN)
+    assert_401_bearer(resp)
+    expected = client.options(target).headers.get("allow")
+    assert expected, f"anonymous OPTIONS {target} has no Allow"
+    assert resp.headers.get("allow") == expected
+
+
+@pytest.mark.concept("authentication", "sessions")
+@pytest.mark.parametrize("page", ["/items", "/chat"])
+@pytest.mark.parametrize(
+    "authorization",
+    [["Bearer not.a.token"], ["Bearer a", "Bearer b"]],
+    ids=["bad-token", "two-headers"],
+)
+def test_pages_ignore_every_authorization_header(
+    server: LiveServer, page: str, authorization: list[str]
+) -> None:
+    """Pages authenticate by session only: one bad ``Authorization`` header or two of them
+    change nothing (Litestar refused two with a 401 before seeing the page)."""
+    plain = rawhttp.request(server, "GET", page)
+    resp = rawhttp.request(server, "GET", page, [("Authorization", a) for a in authorization])
+    assert resp.status == plain.status, f"{page}: {resp.status} vs {plain.status}"
+    assert resp.header("location") == plain.header("location")
+    assert resp.header("www-authenticate") is None
+
+
+@pytest.mark.concept("sessions", "middleware")
+@pytest.mark.parametrize("page", ["/items/new", "/items/{item}/edit"])
+@pytest.mark.parametrize("who", ["anonymous", "session"])
+def test_form_pages_answer_the_method_first(
+    client: httpx.Client, session_browser: Browser, order_item: str, page: str, who: str
+) -> None:
+    """1 + 4 on the form pages: OPTIONS is 204 + ``Allow`` without credentials (Django
+    redirected it to the login form, or answered 200 with PUT), and a method the page lacks is
+    405 + ``Allow`` before the CSRF check (Django: 403)."""
+    target = page.format(item=order_item)
+    send = client.request if who == "anonymous" else session_browser.request
+    options = send("OPTIONS", target)
+    assert options.status_code == 204, f"OPTIONS {target}: {options.status_code}"
+    assert options.headers.get("allow") == "GET, HEAD, OPTIONS, POST"
+    for method in ("PATCH", "PUT", "DELETE"):
+        resp = send(method, target)
+        assert_problem(resp, 405)
+        assert resp.headers.get("allow") == "GET, HEAD, OPTIONS, POST", method

@@ -65,6 +65,28 @@ class _KeepAllFilesParser(DjangoMultiPartParser):
         return super().sanitize_file_name(file_name) or "file"
 
 
+class _ClosingDelimiterWatch:
+    """A stream that records whether the multipart close delimiter (``--boundary--``) went by.
+
+    Django's parser accepts a body that stops after a part (the last delimiter cut short, e.g.
+    by a ``Content-Length`` shorter than the body): the contract refuses it (framing, 27).
+    """
+
+    def __init__(self, stream: Any, delimiter: bytes) -> None:
+        self.stream = stream
+        self.delimiter = delimiter
+        self.tail = b""
+        self.seen = False
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.stream.read(size)
+        if not self.seen and data:
+            window = self.tail + data
+            self.seen = self.delimiter in window
+            self.tail = window[-len(self.delimiter) :]
+        return data
+
+
 # contract-shim: every uploaded part is stored, whatever its file name (contract: uploads).
 class MultiPartParser(parsers.MultiPartParser):
     """DRF's multipart parser (same code) on top of ``_KeepAllFilesParser``."""
@@ -75,8 +97,10 @@ class MultiPartParser(parsers.MultiPartParser):
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        boundary = (media_type or "").partition("boundary=")[2].split(";")[0].strip().strip('"')
+        watched: Any = _ClosingDelimiterWatch(stream, f"--{boundary}--".encode("latin-1"))
         try:
-            parser = _KeepAllFilesParser(meta, stream, request.upload_handlers, encoding)
+            parser = _KeepAllFilesParser(meta, watched, request.upload_handlers, encoding)
             data, files = parser.parse()
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc
@@ -86,6 +110,9 @@ class MultiPartParser(parsers.MultiPartParser):
             raise serializers.ValidationError(
                 {"files": [f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request."]}
             ) from None
+        if not watched.seen:
+            # contract-shim: 27 (a multipart body cut short is 400, never stored: Litestar's)
+            raise ParseError("Multipart form parse error - the closing boundary is missing.")
         return parsers.DataAndFiles(data, files)
 
 

@@ -6,9 +6,12 @@ order and answers 406 when no renderer matches ``Accept``. The contract pins 204
 for OPTIONS, 405 first, a sorted ``Allow`` and JSON whatever the ``Accept`` (contract #12).
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -81,3 +84,52 @@ class IgnoreAcceptContentNegotiation(DefaultContentNegotiation):
     ) -> tuple[BaseRenderer, Any]:
         renderer = renderers[0]
         return renderer, renderer.media_type
+
+
+# contract-shim: 11 + order of checks 1 and 4 (plain Django form pages: the method first)
+class ContractFormPageMixin:
+    """The contract's method rules on a plain Django (non-DRF) form page.
+
+    Django's ``CsrfViewMiddleware`` refuses an unsafe method before the view can say 405,
+    ``LoginRequiredMixin`` redirects an anonymous OPTIONS to the login form, ``View.options``
+    answers 200, and ``ProcessFormView`` adds PUT to ``Allow``. The contract: routing first (405
+    problem + sorted ``Allow``), OPTIONS 204 + ``Allow`` without credentials, then CSRF, then
+    login. List it before ``LoginRequiredMixin`` in the bases.
+    """
+
+    http_method_names: Sequence[str] = ("get", "head", "options", "post")
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        # CSRF is checked in ``dispatch``, after the method (below).
+        return csrf_exempt(super().as_view(**initkwargs))  # type: ignore[misc]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        method = (request.method or "").lower()
+        allow = ", ".join(sorted(m.upper() for m in self.http_method_names))
+        if method not in self.http_method_names:
+            # DRF imports this module for its settings: compat.problems (DRF) would be circular.
+            from compat.problems import problem_json
+
+            refused = problem_json(request, status.HTTP_405_METHOD_NOT_ALLOWED)
+            refused["Allow"] = allow
+            return refused
+        if method == "options":
+            response = HttpResponse(status=status.HTTP_204_NO_CONTENT)
+            del response["Content-Type"]
+            response["Allow"] = allow
+            return response
+        if method not in ("get", "head"):
+            reason = CsrfViewMiddleware(_no_response).process_view(request, _checked, (), {})
+            if reason is not None:
+                return reason
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+def _no_response(request: HttpRequest) -> HttpResponseBase:
+    raise NotImplementedError  # CsrfViewMiddleware is used for process_view only
+
+
+def _checked(request: HttpRequest) -> HttpResponseBase:
+    """The callback handed to ``process_view``: not exempt, so the token is checked."""
+    raise NotImplementedError

@@ -33,7 +33,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from common.pagination import LimitOffset
-from compat.views import ContractViewMixin
+from compat.views import ContractFormPageMixin, ContractViewMixin
 from items.forms import ItemForm
 from items.models import Item
 from items.services import ItemFilters, ItemService
@@ -91,7 +91,7 @@ else:
     _EditBase = object
 
 
-class ItemFormPageMixin(LoginRequiredMixin, _EditBase):
+class ItemFormPageMixin(ContractFormPageMixin, LoginRequiredMixin, _EditBase):
     """What the create and edit pages share: login, template, 400 on errors, 303 on success."""
 
     login_url = LOGIN_URL

@@ -15,13 +15,12 @@ from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
 
-from common.errors import ProblemDetailsException
-
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 SINGLE: Final = {b"host": 400, b"content-type": 415}
 """Header -> status when it is repeated (Django's answers once the values are joined)."""
+REPEATED_CONTENT_TYPE: Final = "compat.duplicates.content_type"
 
 
 # contract-shim: 24 (ambiguous requests: one pinned answer for repeated headers)
@@ -38,6 +37,8 @@ class RepeatedHeadersMiddleware(ASGIMiddleware):
                 if key in seen:
                     if SINGLE[key] == 400:
                         raise ClientException(detail="Invalid Host header.")
-                    raise ProblemDetailsException("Send one Content-Type.", status_code=415)
+                    # Refused (415) by ``validation.refuse_repeated_content_type`` once the
+                    # route's guards ran: an anonymous write is 401 whatever its body.
+                    scope.setdefault("state", {})[REPEATED_CONTENT_TYPE] = True  # type: ignore[typeddict-item]
                 seen.add(key)
         await next_app(scope, receive, send)

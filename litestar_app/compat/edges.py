@@ -49,7 +49,6 @@ CORS_ALLOW_HEADERS: Final = (
 )
 CORS_MAX_AGE: Final = "86400"
 STATIC_PREFIX: Final = b"/static/"
-BEFORE_CORS: Final = "compat.edges.before_cors"
 """Scope state flag: the guard answered before the CORS layer (no ``Vary: Origin``)."""
 
 
@@ -91,11 +90,48 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+EDGE_ANSWER: Final = "compat.edges.answer"
+"""Scope state flag: the answer is the edge guard's own 404/400 (before CORS: no Vary)."""
+
+
+def mark_edge_answer(scope: Scope) -> None:
+    """Django's ``EdgeMiddleware`` answers above ``CorsMiddleware``: no ``Vary: Origin``."""
+    scope.setdefault("state", {})[EDGE_ANSWER] = True  # type: ignore[typeddict-item]
+
+
 def add_vary_origin(headers: MutableScopeHeaders) -> None:
     current = headers.get("vary")
     tokens = [t.strip() for t in (current or "").split(",") if t.strip()]
     if "origin" not in {t.lower() for t in tokens}:
         headers["Vary"] = ", ".join([*tokens, "Origin"])
+
+
+# contract-shim: 27 (framing: an answer only once the whole request body arrived)
+def whole_body_first(receive: Receive, send: Send) -> tuple[Receive, Send]:
+    """Hold the answer until the request body has been received in full (then discard it).
+
+    Django's ASGI handler reads the whole body before any middleware runs, so every answer
+    (401, 413, ...) follows the last byte, and a body shorter than its ``Content-Length`` is
+    never answered. Litestar answers as soon as it can: the server then closes the socket
+    with unread bytes in it, the kernel resets the connection, and the client (still
+    sending) loses the answer. The rest of the body is read and dropped before the answer.
+    """
+    done = False
+
+    async def tracking_receive() -> Message:
+        nonlocal done
+        message = await receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            done = True
+        return message  # type: ignore[return-value]
+
+    async def draining_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            while not done:
+                await tracking_receive()
+        await send(message)
+
+    return tracking_receive, draining_send  # type: ignore[return-value]
 
 
 # contract-shim: 26 (odd paths 404), Host (400 before routing), docs root 404, CORS (v2 edges)
@@ -111,16 +147,16 @@ class EdgeGuard:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        receive, send = whole_body_first(receive, send)
         raw = scope.get("raw_path") or scope["path"].encode()
         path: str = scope["path"]
         if is_odd_path(raw.decode("latin-1").split("?", 1)[0]):
-            # Django's EdgeMiddleware answers above django-cors-headers: no Vary: Origin
-            scope.setdefault("state", {})[BEFORE_CORS] = True  # type: ignore[typeddict-item]
+            mark_edge_answer(scope)  # Django's EdgeMiddleware answers above django-cors-headers
             await send_problem(send, 404, path)
             return
         hosts = [value for name, value in scope["headers"] if name == b"host"]
         if len(hosts) != 1 or not self.hosts.is_allowed(hosts[0].decode("latin-1")):
-            scope.setdefault("state", {})[BEFORE_CORS] = True  # type: ignore[typeddict-item]
+            mark_edge_answer(scope)
             await send_problem(send, 400, path)
             return
         if path in NO_DOCUMENT:  # Django's URL resolver, below CORS: Vary (vary_on_origin)
@@ -135,6 +171,7 @@ class EdgeGuard:
         allowed = bool(origin) and origin in self.cors_origins
         is_options = scope.get("method") == "OPTIONS"
         if is_options and origin and b"access-control-request-method" in request_headers:
+            mark_edge_answer(scope)  # its own Vary: Origin, answered above the pages
             if not allowed:
                 await send_problem(send, 403, scope["path"], [(b"vary", b"Origin")])
                 return
@@ -181,6 +218,9 @@ class StaticFilesMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw = scope.get("raw_path") or b""
+        if raw.startswith(STATIC_PREFIX) and scope.get("method") == "OPTIONS":
+            await next_app(scope, receive, uncached_options(send))
+            return
         if not raw.startswith(STATIC_PREFIX) or scope.get("method") not in ("GET", "HEAD"):
             await next_app(scope, receive, send)
             return
@@ -219,6 +259,20 @@ class StaticFilesMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, conditional_send)
+
+
+def uncached_options(send: Send) -> Send:
+    """WhiteNoise's OPTIONS answer (204 + ``Allow``) has no ``Cache-Control``; the static
+    router's ``max-age=60, public`` is for the files, not for its automatic OPTIONS answer."""
+
+    async def send_without_cache_control(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message=message)
+            if "cache-control" in headers:
+                del headers["cache-control"]
+        await send(message)
+
+    return send_without_cache_control
 
 
 def not_modified(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
 from litestar.routes import HTTPRoute
 
+from compat.edges import EDGE_ANSWER
 from compat.problems import http_exception_handler
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
 
 NO_DEFAULT_CACHE_CONTROL: Final = ("/static/", "/admin")
 """Paths whose answers keep their own ``Cache-Control`` (none by default)."""
+SESSION_PAGES: Final = re.compile(r"/items(/new|/[^/]+/(page|edit))?")
+"""The pages whose every answer is ``private, no-store`` (Django's ``PageView`` and form
+pages: their 405 and OPTIONS answers included)."""
 SCHEMA_DOCUMENT: Final = re.compile(r"/api/schema/openapi\.json/?")
 
 
@@ -94,7 +98,9 @@ async def correct_options_allow(message: Message, scope: Scope) -> None:
     for app_route in scope["litestar_app"].routes:
         if isinstance(app_route, HTTPRoute) and handler in app_route.route_handlers:
             headers = MutableScopeHeaders.from_message(message=message)
-            if "allow" in headers:  # only the automatic handler's responses, not CORS preflights
+            # The automatic handler's answers, and the authentication's 401 to an OPTIONS with
+            # a bad token (DRF's 401 carries the view's Allow: pinned on every OPTIONS answer).
+            if "allow" in headers or message["status"] == 401:
                 headers["Allow"] = ", ".join(sorted(app_route.methods))
             return
 
@@ -111,6 +117,16 @@ async def default_cache_control(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start" or path.startswith(NO_DEFAULT_CACHE_CONTROL):
         return
     headers = MutableScopeHeaders.from_message(message=message)
+    # Django's ``cache_control`` decorator on ``PageView.dispatch`` covers its OPTIONS and 405
+    # answers too; Litestar's automatic OPTIONS handler (the app layer's ``no-store``) and 405
+    # skip the route's own.
+    edge = scope.get("state", {}).get(EDGE_ANSWER)  # Host refusals, CORS preflights: no page
+    if (
+        not edge
+        and SESSION_PAGES.fullmatch(path)
+        and headers.get("cache-control") in (None, "no-store")
+    ):
+        headers["Cache-Control"] = "private, no-store"
     headers.setdefault("Cache-Control", "no-store")
     if SCHEMA_DOCUMENT.fullmatch(path):
         # drf-spectacular's document view: negotiated (Vary: Accept), named for download.
@@ -123,7 +139,6 @@ STATIC_PREFIX: Final = "/static/"
 STATIC_SERVED: Final = frozenset({200, 206, 304})
 """Static file answers WhiteNoise gives itself (a missing file falls through to Django)."""
 _STARTED: Final = "compat.headers.started"
-BEFORE_CORS: Final = "compat.edges.before_cors"  # set by compat.edges.EdgeGuard
 PROCESS_TIME_HEADER: Final = "X-Process-Time"
 HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
 """Django's ``PROCESS_TIME_EXCLUDED_PATHS``: ``/health//`` is an odd path, timed like any."""
@@ -141,7 +156,7 @@ async def vary_on_origin(message: Message, scope: Scope) -> None:
         return
     if scope.get("path", "").startswith(STATIC_PREFIX) and message["status"] in STATIC_SERVED:
         return
-    if scope.get("state", {}).get(BEFORE_CORS):  # compat.edges.EdgeGuard's odd path / Host
+    if scope.get("state", {}).get(EDGE_ANSWER):  # the edge guard's 404/400: above CORS
         return
     add_vary(MutableScopeHeaders.from_message(message=message), "Origin")
 

@@ -31,7 +31,8 @@ from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.serialization import default_deserializer
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
-from common.errors import validation_problem
+from common.errors import ProblemDetailsException, validation_problem
+from compat.duplicates import REPEATED_CONTENT_TYPE
 from compat.problems import http_exception_handler
 from compat.values import (
     SURROGATE_DETAIL,
@@ -113,6 +114,17 @@ class ContractRequest(Request[Any, Any, Any]):
             form = await super().form()
         except UnicodeDecodeError:
             names = _undecodable_parts(body)
+        except ClientException:
+            # A file name that is not UTF-8 fails the whole parse ("Invalid multipart"); Django
+            # drops that part, so the field is missing: 400 pointing at it (/body/files).
+            names = _undecodable_file_names(body)
+            if not names:
+                # Any other malformed multipart body (e.g. cut before its closing boundary) is
+                # a malformed body, as for JSON: 400 at /body (Django's ParseError).
+                raise ValidationException(
+                    "The request body could not be parsed.",
+                    extra=[{"key": None, "source": "body", "message": "Malformed body."}],
+                ) from None
         else:
             multipart = self.headers.get("content-type", "").startswith("multipart/")
             names = sorted(
@@ -138,6 +150,21 @@ class ContractRequest(Request[Any, Any, Any]):
         return form
 
 
+def _undecodable_file_names(body: bytes) -> list[str]:
+    """Names of the multipart file parts whose headers (the file name) are not UTF-8."""
+    names: set[str] = set()
+    for part in body.split(b"\r\n--"):
+        head = part.partition(b"\r\n\r\n")[0]
+        match = _PART_NAME.search(head)
+        if match is None or b"filename" not in head:
+            continue
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            names.add(match.group(1).decode("utf-8", "replace"))
+    return sorted(names)
+
+
 def _undecodable_parts(body: bytes) -> list[str]:
     """Names of the multipart parts without a filename whose bytes are not UTF-8."""
     names: set[str] = set()
@@ -155,7 +182,7 @@ def _undecodable_parts(body: bytes) -> list[str]:
 
 # contract-shim: no 5xx (a non-UTF-8 multipart text part is 400, CONTRACT.md security section)
 async def decode_multipart_strictly(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """Guard: parse a multipart body through :meth:`ContractRequest.form` first.
 
@@ -165,6 +192,8 @@ async def decode_multipart_strictly(
     if isinstance(connection, ContractRequest) and connection.content_type[0].startswith(
         "multipart/"
     ):
+        # Authentication first (order of checks 6): an anonymous upload is 401 unparsed.
+        await route_guards_first(connection, route_handler)
         await connection.form()
 
 
@@ -325,7 +354,7 @@ def _has_body_of_other_type(
 
 
 # contract-shim: 21, 24 (security checks before parsing: the route's guards before a 415)
-async def _route_guards_first(
+async def route_guards_first(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
     """Run the route's own guards (authentication, permissions) before refusing its body.
@@ -366,7 +395,7 @@ async def require_json_content_type(
     if expected == RequestEncodingType.JSON and _has_body_of_other_type(
         connection, ("application/json",)
     ):
-        await _route_guards_first(connection, route_handler)
+        await route_guards_first(connection, route_handler)
         raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
 
 
@@ -445,7 +474,18 @@ async def reject_null_literals(
         raise ValidationException("Invalid query parameter.", extra=errors)
 
 
+# contract-shim: 24 (two Content-Type headers: 415, after authentication: order of checks 6)
+async def refuse_repeated_content_type(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-level guard: 415 for a request the middleware flagged, the route's guards first."""
+    if connection.scope.get("state", {}).get(REPEATED_CONTENT_TYPE):
+        await route_guards_first(connection, route_handler)
+        raise ProblemDetailsException("Send one Content-Type.", status_code=415)
+
+
 GUARDS: Final = (
+    refuse_repeated_content_type,
     require_json_content_type,
     limit_query_fields,
     reject_null_literals,

@@ -119,6 +119,7 @@ AUTH_EXCLUDE: Final = [
     "^/admin",
     "^/api/v1/auth/token",
     "^/api/v1/preferences",
+    "^/api/v1/users/?$",  # sign-up (POST) and its OPTIONS take no credentials
 ]
 """Paths the middleware skips (endpoints that take no credentials; /auth/* reads the session
 itself). The docs are public but authenticate like the API: a presented bad token is a 401."""
@@ -159,15 +160,16 @@ class JWTSessionAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         settings = connection.app.state.settings
-        headers = connection.headers.getall("authorization", [])
+        # HTML pages are session pages (as Django's): a browser never sends a bearer token,
+        # so Authorization headers there are ignored, whatever they say (one or several).
+        bearer_route = connection.scope["path"].startswith(BEARER_PREFIXES)
+        headers = connection.headers.getall("authorization", []) if bearer_route else []
         if len(headers) > 1 or any("," in value for value in headers):
             # Decision 24: two Authorization headers (Django sees them joined by ",") are
             # ambiguous credentials, refused whatever either says.
             raise unauthorized("Send one Authorization header.")
         header = headers[0] if headers else None
-        # HTML pages are session pages (as Django's): a browser never sends a bearer token,
-        # so an Authorization header there is ignored, whatever it says.
-        if header is not None and connection.scope["path"].startswith(BEARER_PREFIXES):
+        if header is not None:
             match = _BEARER.match(header)
             if match is None:
                 return AuthenticationResult(user=None, auth=None)
