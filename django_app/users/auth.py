@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 import jwt
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -120,9 +121,10 @@ class SessionAuthentication(authentication.SessionAuthentication):
         # DRF imports this module while rest_framework.views, which compat needs, loads.)
         from compat.sessions import enforce_csrf
 
-        if (request.content_type or "").lower().startswith("multipart/"):
-            # An upload: the strict multipart parser (compat.validation) must read the body
-            # first, Django's would take its place.
+        header_token = request.META.get(settings.CSRF_HEADER_NAME)
+        if (request.content_type or "").lower().startswith("multipart/") and not header_token:
+            # An upload with the token in a form field: the strict multipart parser
+            # (compat.validation) must read the body first, Django's would take its place.
             super().enforce_csrf(request)
         else:
             enforce_csrf(request)
