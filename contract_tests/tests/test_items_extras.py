@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from harness.accounts import Account, Browser, bearer, mint_token, register, unique
+from harness.accounts import Account, Browser, bearer, mint_token, new_account, register, unique
 from harness.items import ITEMS, create_item, raw_get
 from harness.problem import VALIDATION_TYPE, assert_conforms, assert_problem, media_type
 from harness.servers import LiveServer
@@ -248,12 +248,21 @@ def test_blocking_bounds(client: httpx.Client, alice: Account, ms: str | None) -
 
 
 @pytest.mark.concept("templates", "sessions")
-def test_items_page_escapes_user_data(
-    client: httpx.Client, alice: Account, logged_in: Browser
-) -> None:
+def test_items_page_escapes_user_data(client: httpx.Client, server: LiveServer) -> None:
+    # A user of its own: the page lists the newest PAGE_LIMIT (100) items of the user, and the
+    # session-wide alice owns more than that by now.
+    owner = new_account(client, "escape")
     marker = uuid.uuid4().hex[:8]
-    create_item(client, alice, name=f"<script>alert({marker})</script>", price="1.00")
-    resp = logged_in.get("/items")
+    create_item(client, owner, name=f"<script>alert({marker})</script>", price="1.00")
+    with Browser(server.base_url) as browser:
+        assert browser.get("/auth/login").status_code == 200
+        login = browser.post(
+            "/auth/login",
+            data={"username": owner.username, "password": owner.password},
+            headers=browser.csrf(),
+        )
+        assert login.status_code == 200, login.text
+        resp = browser.get("/items")
     assert resp.status_code == 200, resp.text[:300]
     assert media_type(resp) == "text/html"
     assert f"&lt;script&gt;alert({marker})&lt;/script&gt;" in resp.text
