@@ -38,9 +38,12 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
 
 NO_DEFAULT_CACHE_CONTROL: Final = ("/static/", "/admin")
 """Paths whose answers keep their own ``Cache-Control`` (none by default)."""
-SESSION_PAGES: Final = re.compile(r"/items(/new|/[^/]+/(page|edit))?")
+SESSION_PAGES: Final = re.compile(
+    r"/items(/new|/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/(page|edit))?"
+)
 """The pages whose every answer is ``private, no-store`` (Django's ``PageView`` and form
-pages: their 405 and OPTIONS answers included)."""
+pages: their 405 and OPTIONS answers included). Only the canonical id spelling: Django's URL
+pattern matches no other, so another spelling is the resolver's 404 with plain ``no-store``."""
 SCHEMA_DOCUMENT: Final = re.compile(r"/api/schema/openapi\.json/?")
 
 
