@@ -49,6 +49,9 @@ PARITY_WORKERS ?= 2
 # One worker per framework's half (contract_tests/conftest.py groups the tests by the
 # fixtures they use; the cross-framework tests form a third group), the native suites beside.
 PARITY_XDIST := $(if $(filter 1,$(PARITY_WORKERS)),,-n $(PARITY_WORKERS) --dist loadgroup)
+# The self-checks are independent (each starts its own mock servers on free ports): the same
+# workers halve their time (5 min 30 s -> 3 min 20 s on 2 cores).
+SELFTEST_XDIST := $(if $(filter 1,$(PARITY_WORKERS)),,-n $(PARITY_WORKERS))
 
 # Tests marked `mode_free` (their answer cannot depend on MODE: production-settings imports,
 # `check --deploy`, the docs UIs) run in the embedded pass only; MODE=services deselects them.
@@ -91,7 +94,7 @@ test: install $(if $(MODE_FREE_CHECKS),lint compose-config) parity $(if $(MODE_F
 
 .PHONY: selftest
 selftest: install browser ## Checks of the suite itself: it fails against a wrong server; each app works when copied alone
-	cd contract_tests && .venv/bin/python -m pytest selftest
+	cd contract_tests && .venv/bin/python -m pytest selftest $(SELFTEST_XDIST)
 
 .PHONY: chaos
 chaos: install ## Fault suite: private PostgreSQL/Redis outages + SIGTERM on both servers (CHAOS_REDIS_OUTAGE_S=30: the full outage; CHAOS_REDIS_PAUSE_MS=10000: the long CLIENT PAUSE)
