@@ -1,7 +1,5 @@
 """Fixtures for the chat tests: users, bearer clients, websockets."""
 
-from __future__ import annotations
-
 import asyncio
 import functools
 from collections.abc import Callable, Iterator

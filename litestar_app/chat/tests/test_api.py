@@ -1,7 +1,5 @@
 """The /api/v1/chat HTTP contract: rooms, history, tickets, the chat page."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 

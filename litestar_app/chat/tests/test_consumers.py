@@ -1,7 +1,5 @@
 """The websocket protocol: echo, chat broadcast, tickets, Origin, oversize frames."""
 
-from __future__ import annotations
-
 import json
 import queue
 from collections.abc import Callable
