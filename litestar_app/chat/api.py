@@ -6,8 +6,6 @@ JWT, or session + CSRF for unsafe methods); the controller guard answers 401 for
 callers. Paging is the shared strict ``limit``/``offset`` dependency.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
