@@ -1,7 +1,8 @@
 """HTTP handlers for /api/v1/chat: rooms, a room's history, websocket tickets.
 
-DRF views on top of ``ChatService``: views parse and render, the service holds the rules.
-Authentication is the project default (bearer JWT, or session + CSRF on writes).
+Handlers on top of ``ChatService``: they parse and render, the service holds the rules.
+DRF views, one per path. Authentication is the project default (bearer JWT, or session +
+CSRF on writes); paging is the shared strict ``limit``/``offset`` serializer.
 """
 
 from typing import Any
@@ -59,6 +60,7 @@ class RoomListView(ChatViewMixin, APIView):
         operation_id="chat_rooms_list",
         tags=TAGS,
         summary="List chat rooms",
+        description="Every room, ordered by name ascending.",
         parameters=[PageQuerySerializer],
         responses={
             200: RoomPageSerializer,
@@ -74,6 +76,7 @@ class RoomListView(ChatViewMixin, APIView):
         operation_id="chat_rooms_create",
         tags=TAGS,
         summary="Create a chat room",
+        description="Unknown body fields are ignored. A name that is taken -> 409.",
         request=RoomCreateSerializer,
         responses={
             201: RoomSerializer,
@@ -104,11 +107,15 @@ class MessageListView(ChatViewMixin, APIView):
         operation_id="chat_messages_list",
         tags=TAGS,
         summary="List a room's messages",
+        description=(
+            "The room's history, oldest first (newest last), ties broken by id: the same "
+            "objects that were broadcast to the room's websocket subscribers."
+        ),
         parameters=[ROOM, PageQuerySerializer],
         responses={
             200: MessagePageSerializer,
             **problem_responses(
-                {400: "Invalid query.", 401: "Not authenticated.", 404: "No such room."}
+                {400: "Invalid query.", 401: "Not authenticated.", 404: "Room not found."}
             ),
         },
     )
@@ -125,11 +132,18 @@ class TicketView(ChatViewMixin, APIView):
         operation_id="chat_tickets_create",
         tags=TAGS,
         summary="Create a websocket ticket",
+        description=(
+            "A single-use ticket for `/ws/chat/{room}?ticket=...`, bound to the caller and "
+            "valid for `expires_in` seconds (WS_TICKET_TTL). Takes no body; a body is ignored."
+        ),
         request=None,
         responses={
             201: TicketSerializer,
             **problem_responses(
-                {401: "Not authenticated.", 403: "Forbidden (CSRF, session requests)."}
+                {
+                    401: "Not authenticated.",
+                    403: "Forbidden (CSRF token missing, for session-authenticated requests).",
+                }
             ),
         },
     )

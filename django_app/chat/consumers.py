@@ -1,13 +1,15 @@
 """Websocket consumers: the JSON echo and the chat room.
 
-Channels consumers (``AsyncJsonWebsocketConsumer``) routed by ``chat.routing``. Both share
-one frame reader: frames over ``WS_MAX_MESSAGE_BYTES`` close with 1009, binary frames and
-text that is not JSON get a ``malformed_json`` error frame, and the connection stays usable.
+Both endpoints read frames alike: frames over ``WS_MAX_MESSAGE_BYTES`` close with 1009,
+binary frames and text that is not interoperable JSON get a ``malformed_json`` error frame,
+and the connection stays usable. The chat room authenticates with a single-use ticket; a
+valid frame is persisted, then broadcast to every member of the room on every process
+(sender included).
 
-The chat consumer authenticates with a single-use ticket and refuses (closes before accept,
-which the server answers with HTTP 403) a bad ticket or an unknown room. A valid frame is
-persisted, then sent to the room's group on the channel layer, which delivers it to every
-member on every process (sender included) as ``{"type": "chat.message"}``.
+Channels consumers (``AsyncJsonWebsocketConsumer``) routed by ``chat.routing``; they share
+one frame reader (``JsonFrameConsumer``). The chat consumer refuses (closes before accept,
+which the server answers with HTTP 403) a bad ticket or an unknown room. It sends a message
+to the room's group on the channel layer, which delivers it as ``{"type": "chat.message"}``.
 """
 
 import asyncio
@@ -32,7 +34,9 @@ from users.models import User
 
 logger = logging.getLogger("chat")
 
-CLOSE_MESSAGE_TOO_BIG = 1009
+WS_1009_MESSAGE_TOO_BIG = 1009
+BINARY_FRAME = "Frames must be JSON text, not binary."
+NOT_JSON = "The frame is not valid JSON."
 # Client frames of one connection waiting to be stored and broadcast; a client that sends
 # faster than that waits (its socket is not read meanwhile), it is never answered "full".
 INBOX_SIZE = 16
@@ -41,7 +45,7 @@ LAGGING = "Messages were dropped because this connection fell behind; reload the
 BROADCAST_ERRORS = (TimeoutError, OSError, RedisError)
 
 
-# Arrays and objects nest at most this deep in a frame (the protocol's limit; json.loads
+# Arrays and objects nest at most this deep in a frame (the protocol's limit; the decoder
 # itself would hit Python's recursion limit near 1000 and fail the connection).
 MAX_JSON_DEPTH = 64
 # An escaped lone surrogate ("\\ud800") decodes to a str that has no UTF-8 form: not text.
@@ -53,17 +57,15 @@ def frame_problem(value: Any) -> str | None:
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return "The frame holds a lone UTF-16 surrogate, which is not text."
-        elif isinstance(item, list | dict):
+        if isinstance(item, list | dict):
             if depth >= MAX_JSON_DEPTH:
                 return f"The frame nests arrays and objects deeper than {MAX_JSON_DEPTH}."
-            if isinstance(item, dict):
+            if isinstance(item, dict):  # keys are text too
                 stack.extend((key, depth) for key in item)
-                stack.extend((child, depth + 1) for child in item.values())
-            else:
-                stack.extend((child, depth + 1) for child in item)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            return "The frame holds a lone UTF-16 surrogate, which is not text."
     return None
 
 
@@ -93,15 +95,15 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         # The limit is in UTF-8 bytes, as the frame came over the wire.
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > settings.WS_MAX_MESSAGE_BYTES:
-            await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+            await self.close(code=WS_1009_MESSAGE_TOO_BIG)
             return
         if text_data is None:
-            await self.send_error("malformed_json", "Frames must be JSON text, not binary.")
+            await self.send_error("malformed_json", BINARY_FRAME)
             return
         try:
             content = await self.decode_json(text_data)
         except (ValueError, RecursionError):  # json.JSONDecodeError included
-            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            await self.send_error("malformed_json", NOT_JSON)
             return
         if problem := frame_problem(content):
             await self.send_error("malformed_json", problem)

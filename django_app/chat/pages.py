@@ -19,7 +19,7 @@ from users.auth import SessionAuthentication
 
 @extend_schema(exclude=True)
 class ChatPageView(ContractViewMixin, APIView):
-    """The same markup for everyone; the script does the session work."""
+    """The room named by ``?room=`` (default ``lobby``); chat.js does the rest."""
 
     authentication_classes = (SessionAuthentication,)
     permission_classes = (AllowAny,)

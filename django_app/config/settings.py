@@ -1,7 +1,8 @@
 """Settings read from the environment (one vocabulary for both apps).
 
-Every knob comes from an environment variable with a safe local default, so a fresh
-checkout runs on an embedded SQLite file and in-process caches/channel layers, and
+Every value comes from an environment variable with a development default, so the same
+variables configure both apps (12-factor). Django reads this module once, at start-up: a
+fresh checkout runs on an embedded SQLite file and in-process caches/channel layers, and
 production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
 """
 
@@ -33,13 +34,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
+
+
+def _channels_prefix(value: str) -> str:
+    """``CHANNELS_PREFIX``: it ends up in Redis channel and key names, so keep it plain."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", value):
+        raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
+    return value
+
+
 # --- Core ---------------------------------------------------------------------------------
 
 APP_NAME = os.environ.get("APP_NAME", "items-api")
 DEBUG = env_bool("DEBUG")
 # APP_ENV=production turns on the deployment checklist below (and refuses unsafe values).
 APP_ENV = os.environ.get("APP_ENV", "development").strip().lower()
-DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 ENABLE_TEST_ROUTES = env_bool("ENABLE_TEST_ROUTES")
@@ -192,9 +202,7 @@ REDIS_SOCKET_TIMEOUT = 1.0
 # Prefix of every pub/sub channel and group name (Redis pub/sub ignores the database index,
 # so two deployments sharing one Redis need different prefixes). It becomes part of Channels
 # group names: letters, digits, "-", "_" and "." only, short enough to leave room for a room.
-CHANNELS_PREFIX = os.environ.get("CHANNELS_PREFIX", "chat")
-if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNELS_PREFIX):
-    raise ValueError("CHANNELS_PREFIX must be 1-40 characters: letters, digits, '-', '_', '.'")
+CHANNELS_PREFIX = _channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat"))
 
 #: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
 SECURITY_CACHE = "security"

@@ -5,8 +5,6 @@ SQLAdmin views, added to the admin mounted at ``/admin`` (staff only, see
 the websocket, which also broadcasts them).
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from sqladmin import ModelView

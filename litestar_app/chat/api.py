@@ -1,12 +1,10 @@
 """HTTP handlers for /api/v1/chat: rooms, a room's history, websocket tickets.
 
-A Litestar controller on top of ``ChatService``: handlers parse and render, the service
-holds the rules. Authentication is the app's (``JWTSessionAuthMiddleware``: bearer JWT, or
-session + CSRF for unsafe methods); the controller guard answers 401 for anonymous
+Handlers on top of ``ChatService``: they parse and render, the service holds the rules.
+One Litestar controller. Authentication is the app's (``JWTSessionAuthMiddleware``: bearer
+JWT, or session + CSRF for unsafe methods); the controller guard answers 401 for anonymous
 callers. Paging is the shared strict ``limit``/``offset`` dependency.
 """
-
-from __future__ import annotations
 
 from typing import Any
 

@@ -1,5 +1,11 @@
 """Websocket consumers: the JSON echo and the chat room.
 
+Both endpoints read frames alike: frames over ``WS_MAX_MESSAGE_BYTES`` close with 1009,
+binary frames and text that is not interoperable JSON get a ``malformed_json`` error frame,
+and the connection stays usable. The chat room authenticates with a single-use ticket; a
+valid frame is persisted, then broadcast to every member of the room on every process
+(sender included).
+
 ``/ws/echo`` is a ``websocket_listener``: Litestar accepts, reads text frames and sends
 what the function returns; it keeps no per-connection state, so one listener serving every
 connection is fine. ``/ws/chat/{room}`` needs per-connection state (user, room, its
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -55,12 +61,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("chat")
 
-WS_1009_MESSAGE_TOO_BIG: Final = 1009
+WS_1009_MESSAGE_TOO_BIG = 1009
 BINARY_FRAME = "Frames must be JSON text, not binary."
 NOT_JSON = "The frame is not valid JSON."
-MAX_JSON_DEPTH: Final = 64
-"""Arrays and objects nest at most this deep in a frame (the protocol's limit; msgspec
-itself gives up near Python's recursion limit)."""
+# Arrays and objects nest at most this deep in a frame (the protocol's limit; the decoder
+# itself would hit Python's recursion limit near 1000 and fail the connection).
+MAX_JSON_DEPTH = 64
 
 
 def decode_frame(text: str) -> Any:

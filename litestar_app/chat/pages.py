@@ -5,8 +5,6 @@ The page renders for everyone: ``chat.js`` asks ``/auth/whoami`` and shows a log
 talks to the chat API and websocket. Not part of the API schema.
 """
 
-from __future__ import annotations
-
 from litestar import get
 from litestar.response import Template
 

@@ -5,8 +5,6 @@ frame size limit (1009) and the exemption from the HTTP authentication middlewar
 chat route authenticates with its ticket; the echo is public). ``ChatPlugin`` mounts it.
 """
 
-from __future__ import annotations
-
 from litestar import Router
 
 from chat.consumers import FrameSizeLimitMiddleware, chat_room, echo

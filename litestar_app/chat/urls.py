@@ -4,8 +4,6 @@
 ``ChatPlugin`` (chat/plugin.py).
 """
 
-from __future__ import annotations
-
 from litestar import Router
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler

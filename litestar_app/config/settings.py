@@ -1,11 +1,9 @@
 """Settings read from the environment (one vocabulary for both apps).
 
 Every value comes from an environment variable with a development default, so the same
-variables configure both apps (12-factor). ``Settings.from_env()`` is called once by
+variables configure both apps (12-factor). ``Settings.from_env()`` is called once, by
 ``config.asgi.create_app``; tests build their own ``Settings`` instead of patching globals.
 """
-
-from __future__ import annotations
 
 import os
 import re

@@ -5,22 +5,14 @@ Litestar has no URLconf: ``route_handlers()`` returns what ``create_app`` regist
 plugin (``UsersPlugin``, ``ItemsPlugin``, ``ChatPlugin``) mounts its own ``/api/v1`` router.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from litestar import Router
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from common.health import health_check, health_check_head
 from common.testing_routes import test_router
-from config.settings import BASE_DIR
-
-if TYPE_CHECKING:
-    from litestar.types import ControllerRouterHandler
-
-    from config.settings import Settings
+from config.settings import BASE_DIR, Settings
 
 SCHEMA_PATH = "/api/schema"
 

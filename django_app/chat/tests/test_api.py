@@ -17,8 +17,8 @@ ClientFor = Callable[[User], APIClient]
 
 
 def pointers(response: Any) -> set[str]:
-    assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.status_code == 400, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
     return {error["pointer"] for error in response.json()["errors"]}
 
 
@@ -35,8 +35,8 @@ def test_anonymous_gets_401_problem(api_client: APIClient, method: str, path: st
     response = getattr(api_client, method)(path)
 
     assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
-    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_create_room_201_location_and_shape(alice: User, client_for: ClientFor) -> None:
@@ -44,12 +44,12 @@ def test_create_room_201_location_and_shape(alice: User, client_for: ClientFor) 
 
     response = client.post("/api/v1/chat/rooms", {"name": "lobby", "extra": 1}, format="json")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {"name", "created_at"}
     assert body["name"] == "lobby"
     assert body["created_at"].endswith("Z")
-    assert response["Location"] == "http://testserver/api/v1/chat/rooms/lobby/messages"
+    assert response.headers["Location"] == "http://testserver/api/v1/chat/rooms/lobby/messages"
 
 
 def test_duplicate_room_is_409(alice: User, client_for: ClientFor) -> None:
@@ -59,7 +59,7 @@ def test_duplicate_room_is_409(alice: User, client_for: ClientFor) -> None:
     response = client.post("/api/v1/chat/rooms", {"name": "lobby"}, format="json")
 
     assert response.status_code == 409
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "urn:problem:conflict"
 
 
@@ -85,7 +85,7 @@ def test_create_room_needs_json(alice: User, client_for: ClientFor) -> None:
     response = client_for(alice).post("/api/v1/chat/rooms", {"name": "lobby"})  # multipart
 
     assert response.status_code == 415
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_rooms_are_listed_by_name_with_strict_paging(alice: User, client_for: ClientFor) -> None:
@@ -130,7 +130,7 @@ def test_history_of_unknown_room_is_404(alice: User, client_for: ClientFor, room
     response = client_for(alice).get(f"/api/v1/chat/rooms/{room}/messages")
 
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_history_bad_paging_is_400(alice: User, client_for: ClientFor) -> None:
@@ -148,7 +148,7 @@ def test_ticket_is_single_use_and_bound_to_the_user(
     # A body, even a non-JSON one, is ignored.
     response = client_for(alice).post("/api/v1/chat/tickets", "x", content_type="text/plain")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {"ticket", "expires_in"}
     assert body["expires_in"] == 12
@@ -172,8 +172,8 @@ def test_chat_page_has_the_pinned_elements(api_client: APIClient, path: str) -> 
     response = api_client.get(path)
 
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/html")
-    html = response.content.decode()
+    assert response.headers["Content-Type"].startswith("text/html")
+    html = response.text
     for element_id in ("login-form", "username", "password", "room", "messages", "send", "body"):
         assert f'id="{element_id}"' in html
     assert 'id="status"' in html

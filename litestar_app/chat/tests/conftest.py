@@ -1,13 +1,14 @@
 """Fixtures for the chat tests: users, bearer clients, websockets."""
 
-from __future__ import annotations
-
 import asyncio
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from litestar import Litestar
+from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -19,12 +20,19 @@ from users.services import issue_access_token, password_hash
 
 ORIGIN = "https://testserver.local"  # https: the session cookie is Secure
 PASSWORD = "password-123"
+WS_HEADERS = {"Origin": ORIGIN}
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """The shared settings plus the tables (unit tests only: Alembic otherwise)."""
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The shared settings plus the tables (unit tests only: Alembic otherwise).
+
+    ``@pytest.mark.parametrize("settings", [{"ws_ticket_ttl": 12}], indirect=True)``
+    overrides some of them (``Settings`` is frozen: Django's tests assign instead).
+    """
     import chat.models  # noqa: F401  (registers the chat tables in the metadata)
+
+    settings = replace(settings, **getattr(request, "param", {}))
 
     async def create() -> None:
         engine = create_async_engine(settings.database_url)
@@ -43,7 +51,7 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def make_user(settings: Settings) -> Callable[..., User]:
+def make_user(settings: Settings) -> Callable[[str], User]:
     def factory(username: str) -> User:
         """A user whose password is "password-123"."""
 
@@ -64,27 +72,50 @@ def make_user(settings: Settings) -> Callable[..., User]:
 
 
 @pytest.fixture
-def alice(make_user: Callable[..., User]) -> User:
+def alice(make_user: Callable[[str], User]) -> User:
     return make_user("alice")
 
 
 @pytest.fixture
-def bob(make_user: Callable[..., User]) -> User:
+def bob(make_user: Callable[[str], User]) -> User:
     return make_user("bob")
 
 
+def bearer(user: User, settings: Settings) -> dict[str, str]:
+    """The ``Authorization`` header of a bearer token for ``user``."""
+    return {"Authorization": f"Bearer {issue_access_token(user, settings)['access_token']}"}
+
+
 @pytest.fixture
-def app_client(settings: Settings) -> Iterator[TestClient[Litestar]]:
+def api_client(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(app=create_app(settings), base_url=ORIGIN) as client:
         yield client
 
 
 @pytest.fixture
-def auth(settings: Settings) -> Callable[[User], dict[str, str]]:
-    """``auth(user)`` -> the ``Authorization`` header of a bearer token for ``user``."""
+def client_for(api_client: TestClient[Litestar], settings: Settings) -> Callable[[User], Any]:
+    """``client_for(user)`` -> a client whose requests carry the user's bearer token."""
 
-    def headers(user: User) -> dict[str, str]:
-        token = issue_access_token(user, settings)["access_token"]
-        return {"Authorization": f"Bearer {token}"}
+    class Authed:
+        def __init__(self, user: User) -> None:
+            self.headers = bearer(user, settings)
 
-    return headers
+        def __getattr__(self, method: str) -> Any:
+            call = getattr(api_client, method)
+
+            def request(url: str, **kwargs: Any) -> Any:
+                kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+                return call(url, **kwargs)
+
+            return request
+
+    return Authed
+
+
+def refused(client: TestClient[Litestar], path: str, headers: dict[str, str]) -> bool:
+    """Closed before accept (uvicorn turns that into an HTTP 403)."""
+    try:
+        with client.websocket_connect(path, headers=headers):
+            return False
+    except WebSocketDisconnect:
+        return True

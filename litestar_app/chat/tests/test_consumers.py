@@ -1,190 +1,249 @@
 """The websocket protocol: echo, chat broadcast, tickets, Origin, oversize frames."""
 
-from __future__ import annotations
-
 import json
+import queue
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.exceptions import WebSocketDisconnect
-from litestar.testing import TestClient
+from litestar.testing import TestClient, WebSocketTestSession
 
-from chat.tests.conftest import ORIGIN, PASSWORD
+from chat.tests.conftest import ORIGIN, PASSWORD, WS_HEADERS, refused
 from users.models import User
 
-Auth = Callable[[User], dict[str, str]]
-WS_HEADERS = {"Origin": ORIGIN}
+ClientFor = Callable[[User], Any]
+ChatClient = Callable[..., AbstractContextManager[WebSocketTestSession]]
 
 
-def ticket(client: TestClient[Litestar], headers: dict[str, str]) -> str:
-    response = client.post("/api/v1/chat/tickets", headers=headers)
-    assert response.status_code == 201, response.text
-    return str(response.json()["ticket"])
+def new_ticket(client_for: ClientFor, user: User) -> str:
+    return str(client_for(user).post("/api/v1/chat/tickets").json()["ticket"])
 
 
-def make_room(client: TestClient[Litestar], headers: dict[str, str], name: str = "lobby") -> None:
-    response = client.post("/api/v1/chat/rooms", json={"name": name}, headers=headers)
-    assert response.status_code == 201, response.text
+@pytest.fixture
+def chat_client(api_client: TestClient[Litestar], client_for: ClientFor) -> ChatClient:
+    """``with chat_client(user, room)``: a chat socket for ``user`` (a fresh ticket each time)."""
+
+    def connect(user: User, room: str = "lobby") -> AbstractContextManager[WebSocketTestSession]:
+        ticket = client_for(user).post("/api/v1/chat/tickets").json()["ticket"]
+        return api_client.websocket_connect(f"/ws/chat/{room}?ticket={ticket}", headers=WS_HEADERS)
+
+    return connect
 
 
-def refused(client: TestClient[Litestar], path: str, headers: dict[str, str]) -> bool:
-    """Closed before accept (uvicorn turns that into an HTTP 403)."""
+def receives_nothing(ws: WebSocketTestSession, timeout: float = 0.2) -> bool:
     try:
-        with client.websocket_connect(path, headers=headers):
-            return False
-    except WebSocketDisconnect:
+        ws.receive(timeout=timeout)
+    except queue.Empty:
         return True
+    return False
 
 
-def test_echo_round_trip_and_bad_frames(app_client: TestClient[Litestar]) -> None:
-    with app_client.websocket_connect("/ws/echo", headers=WS_HEADERS) as ws:
-        ws.send_text('{"a": [1, 2.5, null, "\\u00e9"]}')
-        assert ws.receive_text() == '{"a":[1,2.5,null,"é"]}'
-        ws.send_text("not json")
-        error = ws.receive_json()
-        assert error["type"] == "error" and error["code"] == "malformed_json"
-        ws.send_bytes(b'{"a": 1}')
-        assert ws.receive_json()["code"] == "malformed_json"
-        ws.send_text("42")  # still usable after errors
-        assert ws.receive_text() == "42"
+@pytest.fixture
+def lobby(alice: User, client_for: ClientFor) -> dict[str, Any]:
+    return dict(client_for(alice).post("/api/v1/chat/rooms", json={"name": "lobby"}).json())
 
 
-def test_echo_oversize_frame_closes_1009(app_client: TestClient[Litestar]) -> None:
-    with app_client.websocket_connect("/ws/echo", headers=WS_HEADERS) as ws:
-        ws.send_text(json.dumps("x" * 16384))
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_text()
-    assert closed.value.code == 1009
+# --- echo -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [{"a": [1, 2.5, None, True]}, [], "text", 0, None, "é"])
+def test_echo_returns_the_same_json_value(api_client: TestClient[Litestar], value: Any) -> None:
+    with api_client.websocket_connect("/ws/echo", headers=WS_HEADERS) as client:
+        client.send_text(json.dumps(value))
+        reply = client.receive_text()
+
+    assert json.loads(reply) == value
+    assert reply == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [{}, {"Origin": "http://evil.example"}, {"Origin": "null"}, {"Origin": "testserver.local"}],
+    ("frame", "kind"),
+    [("{not json", "text"), ("NaN", "text"), ("1e400", "text"), ("", "text"), (b"\x00", "bytes")],
 )
-def test_foreign_or_missing_origin_is_refused(
-    app_client: TestClient[Litestar], headers: dict[str, str]
+def test_echo_bad_frame_gets_error_and_stays_open(
+    api_client: TestClient[Litestar], frame: Any, kind: str
 ) -> None:
-    assert refused(app_client, "/ws/echo", headers)
+    with api_client.websocket_connect("/ws/echo", headers=WS_HEADERS) as client:
+        client.send(frame, mode="binary" if kind == "bytes" else "text")
+        error = client.receive_json()
+
+        assert error["type"] == "error"
+        assert error["code"] == "malformed_json"
+        assert isinstance(error["detail"], str) and error["detail"]
+        client.send_json({"still": "open"})
+        assert client.receive_json() == {"still": "open"}
 
 
-def test_origin_port_is_ignored(app_client: TestClient[Litestar]) -> None:
-    assert not refused(app_client, "/ws/echo", {"Origin": "https://testserver.local:8443"})
-
-
-def test_chat_broadcast_reaches_everyone_and_history(
-    app_client: TestClient[Litestar], alice: User, bob: User, auth: Auth
-) -> None:
-    make_room(app_client, auth(alice))
-    path = "/ws/chat/lobby?ticket="
-    with (
-        app_client.websocket_connect(
-            path + ticket(app_client, auth(alice)), headers=WS_HEADERS
-        ) as a,
-        app_client.websocket_connect(path + ticket(app_client, auth(bob)), headers=WS_HEADERS) as b,
-    ):
-        a.send_json({"body": "hello", "ignored": True})
-        got_a, got_b = a.receive_json(), b.receive_json()
-    assert got_a == got_b
-    assert set(got_a) == {"type", "id", "room", "user", "body", "created_at"}
-    assert got_a["type"] == "message" and got_a["room"] == "lobby"
-    assert got_a["user"] == "alice" and got_a["body"] == "hello"
-
-    history = app_client.get("/api/v1/chat/rooms/lobby/messages", headers=auth(bob)).json()
-    assert history["items"] == [got_a] and history["total"] == 1
-
-
-def test_chat_bad_frames_get_error_frames(
-    app_client: TestClient[Litestar], alice: User, auth: Auth
-) -> None:
-    make_room(app_client, auth(alice))
-    with app_client.websocket_connect(
-        "/ws/chat/lobby?ticket=" + ticket(app_client, auth(alice)), headers=WS_HEADERS
-    ) as ws:
-        cases: list[tuple[Any, str]] = [
-            ("nope", "malformed_json"),
-            ("[1]", "malformed_json"),
-            ('{"body": 5}', "invalid_message"),
-            ('{"body": "   "}', "invalid_message"),
-            ('{"body": ""}', "invalid_message"),
-            ('{"text": "x"}', "invalid_message"),
-            (json.dumps({"body": "x" * 2001}), "invalid_message"),
-        ]
-        for frame, code in cases:
-            ws.send_text(frame)
-            reply = ws.receive_json()
-            assert (reply["type"], reply["code"]) == ("error", code), frame
-            assert reply["detail"]
-        ws.send_bytes(b"{}")
-        assert ws.receive_json()["code"] == "malformed_json"
-        ws.send_json({"body": "still here"})
-        assert ws.receive_json()["body"] == "still here"
-        ws.send_text(json.dumps({"body": "x" * 20000}))
+@pytest.mark.parametrize("settings", [{"ws_max_message_bytes": 100}], indirect=True)
+def test_echo_oversize_frame_closes_1009(api_client: TestClient[Litestar]) -> None:
+    with api_client.websocket_connect("/ws/echo", headers=WS_HEADERS) as client:
+        client.send_text(json.dumps("x" * 98))  # 100 bytes: allowed
+        assert client.receive_text() == json.dumps("x" * 98)
+        client.send_text(json.dumps("é" * 49))  # 49 characters, 100 bytes + 2
         with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
+            client.receive_text()
+
     assert closed.value.code == 1009
 
 
-def test_ticket_is_single_use_and_required(
-    app_client: TestClient[Litestar], alice: User, auth: Auth
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "testserver.local", None])
+def test_bad_or_missing_origin_is_refused(
+    api_client: TestClient[Litestar], origin: str | None
 ) -> None:
-    make_room(app_client, auth(alice))
-    one = ticket(app_client, auth(alice))
-    with app_client.websocket_connect(f"/ws/chat/lobby?ticket={one}", headers=WS_HEADERS):
-        pass
-    assert refused(app_client, f"/ws/chat/lobby?ticket={one}", WS_HEADERS)
-    assert refused(app_client, "/ws/chat/lobby", WS_HEADERS)
-    assert refused(app_client, "/ws/chat/lobby?ticket=forged", WS_HEADERS)
+    assert refused(api_client, "/ws/echo", {"Origin": origin} if origin is not None else {})
 
 
-def test_unknown_room_and_foreign_origin_are_refused(
-    app_client: TestClient[Litestar], alice: User, auth: Auth
+def test_allowed_origin_port_is_ignored(api_client: TestClient[Litestar]) -> None:
+    assert not refused(api_client, "/ws/echo", {"Origin": "https://testserver.local:8443"})
+
+
+def test_unknown_websocket_path_is_refused(api_client: TestClient[Litestar]) -> None:
+    assert refused(api_client, "/ws/nowhere", WS_HEADERS)
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+
+def test_broadcast_reaches_everyone_and_equals_history(
+    alice: User, bob: User, lobby: dict[str, Any], chat_client: ChatClient, client_for: ClientFor
 ) -> None:
-    make_room(app_client, auth(alice))
-    assert refused(
-        app_client, f"/ws/chat/nope?ticket={ticket(app_client, auth(alice))}", WS_HEADERS
+    with chat_client(alice) as sender, chat_client(bob) as listener:
+        sender.send_json({"body": "hello, room", "extra": "ignored"})
+        to_sender = sender.receive_json()
+        to_listener = listener.receive_json()
+
+    assert to_sender == to_listener
+    assert set(to_sender) == {"type", "id", "room", "user", "body", "created_at"}
+    assert to_sender["type"] == "message"
+    assert (to_sender["room"], to_sender["user"], to_sender["body"]) == (
+        "lobby",
+        "alice",
+        "hello, room",
     )
-    path = f"/ws/chat/lobby?ticket={ticket(app_client, auth(alice))}"
-    assert refused(app_client, path, {"Origin": "http://evil.example"})
+    assert to_sender["created_at"].endswith("Z")
+    history = client_for(bob).get("/api/v1/chat/rooms/lobby/messages").json()["items"]
+    assert history == [to_sender]
 
 
+def test_other_rooms_do_not_receive(
+    alice: User, bob: User, lobby: dict[str, Any], chat_client: ChatClient, client_for: ClientFor
+) -> None:
+    client_for(alice).post("/api/v1/chat/rooms", json={"name": "other"})
+    with chat_client(alice) as sender, chat_client(bob, "other") as elsewhere:
+        sender.send_json({"body": "only lobby"})
+        assert sender.receive_json()["body"] == "only lobby"
+
+        assert receives_nothing(elsewhere)
+
+
+def test_no_frame_is_sent_after_accept(
+    alice: User, lobby: dict[str, Any], chat_client: ChatClient
+) -> None:
+    with chat_client(alice) as client:
+        assert receives_nothing(client)
+
+
+def test_ticket_is_single_use(
+    alice: User, lobby: dict[str, Any], api_client: TestClient[Litestar], client_for: ClientFor
+) -> None:
+    ticket = new_ticket(client_for, alice)
+    with api_client.websocket_connect(f"/ws/chat/lobby?ticket={ticket}", headers=WS_HEADERS):
+        assert refused(api_client, f"/ws/chat/lobby?ticket={ticket}", WS_HEADERS)
+
+
+@pytest.mark.parametrize("query", ["", "?ticket=", "?ticket=forged-ticket-value-0123456789"])
+def test_missing_or_unknown_ticket_is_refused(
+    lobby: dict[str, Any], api_client: TestClient[Litestar], query: str
+) -> None:
+    assert refused(api_client, f"/ws/chat/lobby{query}", WS_HEADERS)
+
+
+@pytest.mark.parametrize("settings", [{"ws_ticket_ttl": 0}], indirect=True)
 def test_expired_ticket_is_refused(
-    make_client: Any, settings: Any, alice: User, auth: Auth
+    alice: User, lobby: dict[str, Any], api_client: TestClient[Litestar], client_for: ClientFor
 ) -> None:
-    with make_client(ws_ticket_ttl=0) as client:
-        client.base_url = ORIGIN
-        make_room(client, auth(alice))
-        assert refused(client, f"/ws/chat/lobby?ticket={ticket(client, auth(alice))}", WS_HEADERS)
+    ticket = new_ticket(client_for, alice)  # already expired when stored
+
+    assert refused(api_client, f"/ws/chat/lobby?ticket={ticket}", WS_HEADERS)
 
 
-def test_page_session_ticket_and_socket(app_client: TestClient[Litestar], alice: User) -> None:
-    """The page's flow: login form + CSRF, ticket over the session, socket with cookies."""
-    page = app_client.get("/chat/?room=lobby")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'id="messages"' in page.text and "/static/chat.js" in page.text
-    app_client.get("/auth/login")
-    login = app_client.post(
-        "/auth/login",
-        data={"username": "alice", "password": PASSWORD},
-        # the browser's Origin: over https the CSRF check needs it (or a Referer)
-        headers={"X-CSRFToken": app_client.cookies["csrftoken"], "Origin": ORIGIN},
-    )
-    assert login.status_code == 200, login.text
-    assert app_client.post("/api/v1/chat/tickets").status_code == 403  # no CSRF header
-    csrf = {"X-CSRFToken": app_client.cookies["csrftoken"], "Origin": ORIGIN}
-    assert (
-        app_client.post("/api/v1/chat/rooms", json={"name": "lobby"}, headers=csrf).status_code
-        == 201
-    )
-    one = ticket(app_client, csrf)
-    # The handshake carries the session cookie; the ticket, not the cookie, authenticates.
-    with app_client.websocket_connect(f"/ws/chat/lobby?ticket={one}", headers=WS_HEADERS) as ws:
-        ws.send_json({"body": "from the page"})
-        assert ws.receive_json()["user"] == "alice"
+@pytest.mark.parametrize("room", ["nope", "NOPE"])
+def test_unknown_room_is_refused(
+    alice: User,
+    lobby: dict[str, Any],
+    api_client: TestClient[Litestar],
+    client_for: ClientFor,
+    room: str,
+) -> None:
+    ticket = new_ticket(client_for, alice)
+
+    assert refused(api_client, f"/ws/chat/{room}?ticket={ticket}", WS_HEADERS)
 
 
-def test_a_full_subscriber_queues_one_lagging_frame_per_gap() -> None:
+def test_chat_origin_is_checked(
+    alice: User, lobby: dict[str, Any], api_client: TestClient[Litestar], client_for: ClientFor
+) -> None:
+    ticket = new_ticket(client_for, alice)
+
+    assert refused(api_client, f"/ws/chat/lobby?ticket={ticket}", {"Origin": "http://evil.example"})
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("[1, 2]", "malformed_json"),
+        ('"body"', "malformed_json"),
+        ("{oops", "malformed_json"),
+        ("{}", "invalid_message"),
+        ('{"body": 5}', "invalid_message"),
+        ('{"body": ""}', "invalid_message"),
+        ('{"body": " \\n\\t "}', "invalid_message"),
+        ('{"body": null}', "invalid_message"),
+        (json.dumps({"body": "x" * 2001}), "invalid_message"),
+    ],
+)
+def test_bad_chat_frames_get_errors_and_store_nothing(
+    alice: User,
+    lobby: dict[str, Any],
+    chat_client: ChatClient,
+    client_for: ClientFor,
+    frame: str,
+    code: str,
+) -> None:
+    with chat_client(alice) as client:
+        client.send_text(frame)
+        error = client.receive_json()
+
+        assert error["type"] == "error" and error["code"] == code and error["detail"]
+        client.send_json({"body": "x" * 2000})  # still usable; 2000 is allowed
+        assert client.receive_json()["type"] == "message"
+    assert client_for(alice).get("/api/v1/chat/rooms/lobby/messages").json()["total"] == 1
+
+
+def test_binary_chat_frame_is_malformed(
+    alice: User, lobby: dict[str, Any], chat_client: ChatClient
+) -> None:
+    with chat_client(alice) as client:
+        client.send_bytes(b'{"body": "hi"}')
+
+        assert client.receive_json()["code"] == "malformed_json"
+
+
+def test_chat_oversize_frame_closes_1009(
+    alice: User, lobby: dict[str, Any], chat_client: ChatClient
+) -> None:
+    with chat_client(alice) as client:
+        client.send_text(json.dumps({"body": "x" * 16384}))
+
+        with pytest.raises(WebSocketDisconnect) as closed:
+            client.receive_json()
+    assert closed.value.code == 1009
+
+
+def test_outbox_marks_each_gap_once_where_messages_are_missing() -> None:
     from litestar.channels.backends.memory import MemoryChannelsBackend
 
     from chat.plugin import channels_plugin
@@ -200,3 +259,31 @@ def test_a_full_subscriber_queues_one_lagging_frame_per_gap() -> None:
     assert json.loads(queued[2])["code"] == "lagging"
     assert subscriber.put_nowait(b"m5") and subscriber.put_nowait(None)  # room again; stop
     assert [subscriber._queue.get_nowait() for _ in range(2)] == [b"m5", None]
+
+
+def test_page_session_ticket_and_socket(api_client: TestClient[Litestar], alice: User) -> None:
+    """The page's flow: login form + CSRF, ticket over the session, socket with cookies."""
+    page = api_client.get("/chat/?room=lobby")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="messages"' in page.text and "/static/chat.js" in page.text
+    api_client.get("/auth/login")
+    login = api_client.post(
+        "/auth/login",
+        data={"username": "alice", "password": PASSWORD},
+        # the browser's Origin: over https the CSRF check needs it (or a Referer)
+        headers={"X-CSRFToken": api_client.cookies["csrftoken"], "Origin": ORIGIN},
+    )
+    assert login.status_code == 200, login.text
+    assert api_client.post("/api/v1/chat/tickets").status_code == 403  # no CSRF header
+    csrf = {"X-CSRFToken": api_client.cookies["csrftoken"], "Origin": ORIGIN}
+    assert (
+        api_client.post("/api/v1/chat/rooms", json={"name": "lobby"}, headers=csrf).status_code
+        == 201
+    )
+    response = api_client.post("/api/v1/chat/tickets", headers=csrf)
+    assert response.status_code == 201, response.text
+    ticket = response.json()["ticket"]
+    # The handshake carries the session cookie; the ticket, not the cookie, authenticates.
+    with api_client.websocket_connect(f"/ws/chat/lobby?ticket={ticket}", headers=WS_HEADERS) as ws:
+        ws.send_json({"body": "from the page"})
+        assert ws.receive_json()["user"] == "alice"
