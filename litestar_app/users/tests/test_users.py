@@ -25,7 +25,7 @@ Client = TestClient[Litestar]
 
 
 def claims(user_id: Any, **overrides: Any) -> dict[str, Any]:
-    """Exactly the claims both apps mint (what simplejwt produces in the Django app)."""
+    """Exactly the claims both apps mint (simplejwt on Django, PyJWT on Litestar)."""
     now = int(time.time())
     base = {
         "type": "access",
