@@ -41,7 +41,6 @@ THEME_COOKIE = "theme"
 THEME_COOKIE_MAX_AGE = 31536000
 TOKEN_PATH = "/api/v1/auth/token"
 
-
 P400 = problem_spec(400, "Validation error.")
 P401 = problem_spec(401, "Not authenticated.")
 P403 = problem_spec(403, "Not allowed.")

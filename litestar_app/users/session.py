@@ -29,8 +29,8 @@ from users import pages, services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
 
-# OpenAPI security of the session routes: they check the cookie/CSRF themselves (the auth
-# middleware skips /auth/*).
+# OpenAPI security of the session routes: they check the cookie/CSRF themselves
+# (the auth middleware skips /auth/*).
 CSRF_ONLY: list[SecurityRequirement] = [{"csrfHeader": []}]
 SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
 SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
