@@ -2,9 +2,9 @@
 
 DRF views are CSRF-exempt by design (only ``SessionAuthentication`` enforces it), so the
 unsafe session routes check CSRF themselves (``compat.sessions.enforce_csrf``, DRF's
-``CSRFCheck``):
-the ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must match the
-``csrftoken`` cookie. A 401 here carries no ``WWW-Authenticate`` (no bearer on /auth/*).
+``CSRFCheck``). The ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must
+match the ``csrftoken`` cookie (set by the login form). A 401 here carries no
+``WWW-Authenticate`` (no bearer on /auth/*).
 """
 
 from __future__ import annotations
