@@ -1,9 +1,12 @@
 """Bearer JWT and session authentication that populate request.user.
 
-Bearer tokens are djangorestframework-simplejwt ``AccessToken``s configured (``SIMPLE_JWT``
-in settings) to carry exactly the flat claims the Litestar app issues and accepts:
-``sub`` (user id), ``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``. So a
-token minted by either app validates on the other when both share ``SECRET_KEY``.
+Bearer tokens carry exactly the flat claims both apps issue and accept: ``sub`` (user id),
+``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``, HS256 over ``SECRET_KEY``,
+and meet the contract's claim rule (``check_claims``, decision 25). So a token minted by
+either app validates on the other when both share ``SECRET_KEY``.
+
+Here they are djangorestframework-simplejwt ``AccessToken``s configured for that
+(``SIMPLE_JWT`` in settings), read by ``JWTAuthentication`` before ``SessionAuthentication``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Wire shapes: registration input, public and private user output, token pair.
 
 Strict types (contract #8): a JSON number is not a string, strings are not trimmed, NUL
-characters are rejected, unknown and read-only input fields are ignored. DRF serializers:
-``StrictCharField`` refuses non-strings, DRF's CharField validator the NUL character.
+characters are rejected, unknown and read-only input fields are ignored.
+DRF serializers: ``StrictCharField`` refuses non-strings, DRF's CharField validator NUL.
 """
 
 from __future__ import annotations
