@@ -107,6 +107,7 @@ def test_register_201_location_and_shape(client: Client, settings: Settings) -> 
             {"username": "alice", "email": "a@example.com", "password": "pass\x00word-1"},
             {"/body/password"},
         ),
+        ({}, {"/body/username", "/body/email", "/body/password"}),
     ],
 )
 def test_register_validation(client: Client, payload: dict[str, Any], pointers: set[str]) -> None:
