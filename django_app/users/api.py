@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import caches
@@ -124,20 +124,21 @@ class UserEmailsView(ContractViewMixin, APIView):
         return Response({"items": OutboxEmailSerializer(emails, many=True).data})
 
 
+def _get_user(user_id: str) -> User:
+    try:
+        pk = UUID(user_id)
+    except ValueError:
+        raise RequestValidationError(
+            {"user_id": ["Must be a valid UUID."]}, location="path"
+        ) from None
+    return get_object_or_404(User, pk=pk)
+
+
 class UserDetailView(ContractViewMixin, APIView):
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "DELETE":
             return [IsStaff()]
         return [IsAuthenticated()]
-
-    def get_user(self, user_id: str) -> User:
-        try:
-            pk = uuid.UUID(user_id)
-        except ValueError:
-            raise RequestValidationError(
-                {"user_id": ["Must be a valid UUID."]}, location="path"
-            ) from None
-        return get_object_or_404(User, pk=pk)
 
     @extend_schema(
         operation_id="users_retrieve",
@@ -147,7 +148,7 @@ class UserDetailView(ContractViewMixin, APIView):
         responses={200: UserPublicSerializer, 400: P400, 401: P401, 404: P404},
     )
     def get(self, request: Request, user_id: str) -> Response:
-        return Response(UserPublicSerializer(self.get_user(user_id)).data)
+        return Response(UserPublicSerializer(_get_user(user_id)).data)
 
     @extend_schema(
         operation_id="users_destroy",
@@ -157,7 +158,7 @@ class UserDetailView(ContractViewMixin, APIView):
         responses={204: None, 400: P400, 401: P401, 403: P403, 404: P404},
     )
     def delete(self, request: Request, user_id: str) -> Response:
-        services.delete_user(self.get_user(user_id))
+        services.delete_user(_get_user(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
