@@ -69,7 +69,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The outbox, read-only (staff with the view permission may browse it)."""
+    """The outbox, read-only: rows are written by the ``user_registered`` receiver."""
 
     list_display = ("to_email", "subject", "user", "created_at")
     list_select_related = ("user",)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import caches
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import ProblemSerializer, RequestValidationError, ValidationProblemSerializer
+from common.errors import RequestValidationError
 from compat.headers import RetryAfterThrottle
 from compat.problems import problem_response
 from compat.views import ContractViewMixin
@@ -34,19 +34,20 @@ from users.schemas import (
     UserCreateSerializer,
     UserPrivateSerializer,
     UserPublicSerializer,
+    problem_spec,
 )
 
 THEME_COOKIE = "theme"
 THEME_COOKIE_MAX_AGE = 31536000
 
-P400 = OpenApiResponse(ValidationProblemSerializer, description="Validation error.")
-P401 = OpenApiResponse(ProblemSerializer, description="Not authenticated.")
-P403 = OpenApiResponse(ProblemSerializer, description="Not allowed.")
-P404 = OpenApiResponse(ProblemSerializer, description="Not found.")
-P409 = OpenApiResponse(ProblemSerializer, description="Duplicate username or email.")
-P413 = OpenApiResponse(ProblemSerializer, description="Body over 1 MiB.")
-P415 = OpenApiResponse(ProblemSerializer, description="Not a JSON body.")
-P429 = OpenApiResponse(ProblemSerializer, description="Too many requests.")
+P400 = problem_spec(400, "Validation error.")
+P401 = problem_spec(401, "Not authenticated.")
+P403 = problem_spec(403, "Not allowed.")
+P404 = problem_spec(404, "Not found.")
+P409 = problem_spec(409, "Duplicate username or email.")
+P413 = problem_spec(413, "Body over 1 MiB.")
+P415 = problem_spec(415, "Not a JSON body.")
+P429 = problem_spec(429, "Too many requests.")
 # Documented explicitly: the URL converter is a plain string (a malformed id is a 400 problem,
 # not a 404 from the resolver), so drf-spectacular would describe it as any string.
 USER_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -123,20 +124,21 @@ class UserEmailsView(ContractViewMixin, APIView):
         return Response({"items": OutboxEmailSerializer(emails, many=True).data})
 
 
+def _get_user(user_id: str) -> User:
+    try:
+        pk = UUID(user_id)
+    except ValueError:
+        raise RequestValidationError(
+            {"user_id": ["Must be a valid UUID."]}, location="path"
+        ) from None
+    return get_object_or_404(User, pk=pk)
+
+
 class UserDetailView(ContractViewMixin, APIView):
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "DELETE":
             return [IsStaff()]
         return [IsAuthenticated()]
-
-    def get_user(self, user_id: str) -> User:
-        try:
-            pk = uuid.UUID(user_id)
-        except ValueError:
-            raise RequestValidationError(
-                {"user_id": ["Must be a valid UUID."]}, location="path"
-            ) from None
-        return get_object_or_404(User, pk=pk)
 
     @extend_schema(
         operation_id="users_retrieve",
@@ -146,7 +148,7 @@ class UserDetailView(ContractViewMixin, APIView):
         responses={200: UserPublicSerializer, 400: P400, 401: P401, 404: P404},
     )
     def get(self, request: Request, user_id: str) -> Response:
-        return Response(UserPublicSerializer(self.get_user(user_id)).data)
+        return Response(UserPublicSerializer(_get_user(user_id)).data)
 
     @extend_schema(
         operation_id="users_destroy",
@@ -156,7 +158,7 @@ class UserDetailView(ContractViewMixin, APIView):
         responses={204: None, 400: P400, 401: P401, 403: P403, 404: P404},
     )
     def delete(self, request: Request, user_id: str) -> Response:
-        services.delete_user(self.get_user(user_id))
+        services.delete_user(_get_user(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,9 +1,12 @@
 """Bearer JWT and session authentication that populate request.user.
 
-Bearer tokens are djangorestframework-simplejwt ``AccessToken``s configured (``SIMPLE_JWT``
-in settings) to carry exactly the flat claims the Litestar app issues and accepts:
-``sub`` (user id), ``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``. So a
-token minted by either app validates on the other when both share ``SECRET_KEY``.
+Bearer tokens carry exactly the flat claims both apps issue and accept: ``sub`` (user id),
+``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``, HS256 over ``SECRET_KEY``,
+and meet the contract's claim rule (``check_claims``, decision 25). So a token minted by
+either app validates on the other when both share ``SECRET_KEY``.
+
+Here they are djangorestframework-simplejwt ``AccessToken``s configured for that
+(``SIMPLE_JWT`` in settings), read by ``JWTAuthentication`` before ``SessionAuthentication``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
 import jwt
 from django.conf import settings
@@ -24,9 +27,9 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
 # "Bearer <token>": the scheme word in any case, exactly one space, one token without spaces.
-_BEARER = re.compile(rb"^bearer ([^\s]+)$", re.IGNORECASE)
+_BEARER: Final = re.compile(rb"^bearer ([^\s]+)$", re.IGNORECASE)
 
-WWW_AUTHENTICATE = "Bearer"
+WWW_AUTHENTICATE: Final = "Bearer"
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "type"]
 NUMERIC_DATE_MAX = 253402300799
 """9999-12-31T23:59:59Z: the last instant both apps' date types represent."""
@@ -64,6 +67,32 @@ def check_claims(claims: dict[str, Any], issuer: str, audience: str, now: float)
         raise jwt.InvalidTokenError("Not an access token.")
 
 
+# PyJWT verifies the signature (HS256 only) and the presence of the required claims; its
+# checks of the claim values are off because the contract's rule (check_claims) replaces
+# them: PyJWT coerces "123" and 1e30 to int and may raise TypeError on odd types.
+# simplejwt's own validation of the token runs after this one (``get_validated_token``).
+_DECODE_OPTIONS: Final[Any] = {
+    "require": REQUIRED_CLAIMS,
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
+
+
+def decode_access_token(token: bytes) -> dict[str, Any]:
+    """Verify the signature (HS256 only), then the claim rule (:func:`check_claims`); else raise."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        api_settings.SIGNING_KEY,
+        algorithms=[api_settings.ALGORITHM],
+        options=_DECODE_OPTIONS,
+    )
+    check_claims(claims, api_settings.ISSUER, api_settings.AUDIENCE, time.time())
+    return claims
+
+
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
     """simplejwt, stricter about the header and with a bare ``WWW-Authenticate: Bearer``.
 
@@ -89,20 +118,7 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         # simplejwt turns a string or huge ``exp`` into a 500 (datetime overflow) and does not
         # require ``iat``: the contract's claim rule runs first (decision 25).
         try:
-            claims = jwt.decode(
-                raw_token,
-                api_settings.SIGNING_KEY,
-                algorithms=[api_settings.ALGORITHM],
-                options={
-                    "require": REQUIRED_CLAIMS,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
-            check_claims(claims, api_settings.ISSUER, api_settings.AUDIENCE, time.time())
+            decode_access_token(raw_token)
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("The token is invalid or expired.") from exc
         return super().get_validated_token(raw_token)
@@ -130,7 +146,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
             enforce_csrf(request)
 
 
-# --- OpenAPI: how the two authenticators are documented (the contract's security schemes)
+# --- OpenAPI: how the two ways in are documented (the contract's security schemes)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -4,6 +4,8 @@ Custom from day one (swapping the user model later is painful): Django's auth ma
 top of ``AbstractBaseUser`` + ``PermissionsMixin``, with the shared UUID/timestamp base.
 """
 
+from __future__ import annotations
+
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -19,7 +21,7 @@ class UserManager(BaseUserManager["User"]):
 
     def _create_user(
         self, username: str, email: str, password: str | None, **extra_fields: Any
-    ) -> "User":
+    ) -> User:
         if not username:
             raise ValueError("The username must be set.")
         if not email:
@@ -31,21 +33,21 @@ class UserManager(BaseUserManager["User"]):
 
     def create_user(
         self, username: str, email: str, password: str | None = None, **extra_fields: Any
-    ) -> "User":
+    ) -> User:
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(username, email, password, **extra_fields)
 
     def create_superuser(
         self, username: str, email: str, password: str | None = None, **extra_fields: Any
-    ) -> "User":
+    ) -> User:
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         if extra_fields["is_staff"] is not True or extra_fields["is_superuser"] is not True:
             raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
         return self._create_user(username, email, password, **extra_fields)
 
-    def get_by_natural_key(self, username: str | None) -> "User":
+    def get_by_natural_key(self, username: str | None) -> User:
         # Log-in by username ignores case, matching the unique index on lower(username).
         # A name longer than the column holds no user: no query (on SQLite, ``iexact`` is a
         # LIKE, refused past 50,000 bytes: "LIKE or GLOB pattern too complex", a 503).
@@ -55,6 +57,8 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
+    """An account; ``password`` holds a KDF hash, never the raw password."""
+
     USERNAME_MAX_LENGTH = 150
     username = models.CharField(max_length=USERNAME_MAX_LENGTH)
     email = models.EmailField(max_length=254)

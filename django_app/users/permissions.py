@@ -1,10 +1,11 @@
 """Who may do what: authenticated, staff-only, owner-only.
 
-Anonymous -> 401 (``NotAuthenticated``, with ``WWW-Authenticate: Bearer`` from the first
-authentication class); authenticated but not allowed -> 403; another user's private object
--> 404 (no existence leak: ``Item.objects.visible_to`` in the items feature).
-``IsAuthenticated`` is the default permission (settings). DRF's own classes, named here so
-that items and chat import the identity layer from one place.
+Anonymous -> 401 (with ``WWW-Authenticate: Bearer``); authenticated but not allowed -> 403;
+another user's private object -> 404 (no existence leak).
+DRF answers 401 (``NotAuthenticated``) because the first authentication class names the
+``WWW-Authenticate`` scheme; the items feature hides other users' objects with
+``Item.objects.visible_to``. ``IsAuthenticated`` is the default permission (settings). DRF's
+own classes, named here so that items and chat import the identity layer from one place.
 """
 
 from rest_framework import permissions

@@ -1,16 +1,18 @@
 """Wire shapes: registration input, public and private user output, token pair.
 
 Strict types (contract #8): a JSON number is not a string, strings are not trimmed, NUL
-characters are rejected (DRF's CharField validator). Unknown and read-only input fields are
-ignored.
+characters are rejected, unknown and read-only input fields are ignored.
+DRF serializers: ``StrictCharField`` refuses non-strings, DRF's CharField validator NUL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from common.errors import ProblemSerializer, ValidationProblemSerializer
 from compat.validation import FullMatchRegexValidator, StrictCharField
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
@@ -115,3 +117,13 @@ class LoginFormSerializer(serializers.Serializer):
     # Read by CsrfViewMiddleware's check (alternative to the X-CSRFToken header); declared
     # so that OpenAPI lists it.
     csrfmiddlewaretoken = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+
+def problem_spec(status_code: int, description: str) -> OpenApiResponse:
+    """Document one problem+json error response (for ``extend_schema(responses=...)``).
+
+    400 is always a validation problem (``errors`` with pointers), every other status the
+    plain envelope.
+    """
+    serializer = ValidationProblemSerializer if status_code == 400 else ProblemSerializer
+    return OpenApiResponse(serializer, description=description)

@@ -1,6 +1,7 @@
 """User business rules: registration, authentication, tokens, outbox.
 
-HackSoft-style functions over the ORM; they raise ``common.errors`` domain errors only.
+HackSoft-style functions over the ORM.
+They raise the domain errors of ``common.errors`` and never anything HTTP.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 DRF views are CSRF-exempt by design (only ``SessionAuthentication`` enforces it), so the
 unsafe session routes check CSRF themselves (``compat.sessions.enforce_csrf``, DRF's
-``CSRFCheck``):
-the ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must match the
-``csrftoken`` cookie. A 401 here carries no ``WWW-Authenticate`` (no bearer on /auth/*).
+``CSRFCheck``). The ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must
+match the ``csrftoken`` cookie (set by the login form). A 401 here carries no
+``WWW-Authenticate`` (no bearer on /auth/*).
 """
 
 from __future__ import annotations
@@ -22,24 +22,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import ProblemSerializer, ValidationProblemSerializer
 from compat.problems import problem_response
 from compat.sessions import enforce_csrf, login_with_fresh_session
 from compat.views import ContractViewMixin
 from users import pages, services
-from users.schemas import LoginFormSerializer, SessionUserSerializer
+from users.schemas import LoginFormSerializer, SessionUserSerializer, problem_spec
 
-# OpenAPI security of the session routes: they check the cookie/CSRF themselves (no DRF
-# authenticators to discover). Typed ``Any``: drf-spectacular's ``auth`` hint says names,
+# OpenAPI security of the session routes: they check the cookie/CSRF themselves
+# (no DRF authenticators to discover). Typed ``Any``: drf-spectacular's ``auth`` hint says names,
 # its code takes these requirement objects as they are.
 CSRF_ONLY: Any = [{"csrfHeader": []}]
 SESSION_SAFE: Any = [{"sessionCookie": []}]
 SESSION_UNSAFE: Any = [{"sessionCookie": [], "csrfHeader": []}]
 
-P400 = OpenApiResponse(ValidationProblemSerializer, description="Missing form field.")
-P401 = OpenApiResponse(ProblemSerializer, description="Not logged in / wrong credentials.")
-P403 = OpenApiResponse(ProblemSerializer, description="Missing or wrong CSRF token.")
-P415 = OpenApiResponse(ProblemSerializer, description="Not a form body.")
+P400 = problem_spec(400, "Missing form field.")
+P401 = problem_spec(401, "Not logged in / wrong credentials.")
+P403 = problem_spec(403, "Missing or wrong CSRF token.")
+P415 = problem_spec(415, "Not a form body.")
 P303_LOGIN = OpenApiResponse(description="Logged in (HTML form flow): to `next` or /items.")
 P303_LOGOUT = OpenApiResponse(description="Logged out (HTML form flow): to the login page.")
 

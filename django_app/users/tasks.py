@@ -1,15 +1,15 @@
 """Welcome e-mail delivery: the durable job behind the outbox, run by a worker in services mode.
 
-``register_user`` writes the outbox row in the user's own transaction (users.events), so a
-user without a welcome e-mail cannot exist; after the commit ``deliver_welcome_email`` is
-enqueued on ``django.tasks``: in services mode the ``django-tasks-db`` database backend
-stores the job in PostgreSQL and the worker (``manage.py outbox_worker``) runs it; in
-embedded mode the ``ImmediateBackend`` runs it in process right after the commit.
+``register_user`` writes the outbox row in the user's own transaction, so a user without a
+welcome e-mail cannot exist; after the commit ``deliver_welcome_email`` is queued on
+``django.tasks`` (``users.events`` writes the row): in services mode the ``django-tasks-db``
+database backend stores the job in PostgreSQL and the worker (``manage.py outbox_worker``)
+runs it; in embedded mode the ``ImmediateBackend`` runs it in process right after the commit.
 
 The job is idempotent: it locks the row, skips it when ``sent_at`` is set, hands the message
-to the mail transport (``EMAIL_BACKEND``) and sets ``sent_at`` in the same transaction. A
-worker killed mid-job rolls that transaction back; ``outbox_worker`` re-enqueues every row
-still owed when it starts, so the e-mail goes out once after the restart.
+to the mail transport and sets ``sent_at`` in the same transaction; a worker killed mid-job
+rolls that transaction back. The transport is ``EMAIL_BACKEND``; ``outbox_worker``
+re-enqueues every row still owed when it starts, so the e-mail goes out once after the restart.
 """
 
 from __future__ import annotations
@@ -61,15 +61,15 @@ def deliver(email_id: str) -> bool:
     return True
 
 
+def enqueue_delivery(email_id: str) -> None:
+    """Queue the delivery job (called after the registering transaction commits)."""
+    deliver_welcome_email.enqueue(email_id)
+
+
 @task
 def deliver_welcome_email(email_id: str) -> bool:
     """The queued job: deliver one outbox row (idempotent)."""
     return deliver(email_id)
-
-
-def enqueue_delivery(email_id: str) -> None:
-    """Queue the delivery job (called after the registering transaction commits)."""
-    deliver_welcome_email.enqueue(email_id)
 
 
 def requeue_undelivered() -> int:

@@ -101,7 +101,7 @@ class UserAdmin(ModelView, model=User):
 
 
 class OutboxEmailAdmin(ModelView, model=OutboxEmail):
-    """The outbox, read-only: rows are written by the ``user_registered`` listener."""
+    """The outbox, read-only: rows are written by the ``user_registered`` receiver."""
 
     name = "Outbox email"
     name_plural = "Outbox emails"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
@@ -18,7 +19,7 @@ from compat.problems import RateLimitProblemMiddleware
 from config.settings import Settings
 from users import services
 from users.auth import AUTH_SAFE, AUTH_UNSAFE, WWW_AUTHENTICATE
-from users.models import OutboxEmail, User
+from users.models import User
 from users.permissions import requires_auth, requires_staff
 from users.schemas import (
     THEMES,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 THEME_COOKIE = "theme"
 THEME_COOKIE_MAX_AGE = 31536000
 TOKEN_PATH = "/api/v1/auth/token"
-
 
 P400 = problem_spec(400, "Validation error.")
 P401 = problem_spec(401, "Not authenticated.")
@@ -79,16 +79,6 @@ def token_rate_limit(settings: Settings) -> RateLimitConfig:
     )
 
 
-def user_private(user: User) -> UserPrivate:
-    return UserPrivate(
-        id=user.id,
-        username=user.username,
-        email=user.email,
-        is_staff=user.is_staff,
-        created_at=user.created_at,
-    )
-
-
 @post(
     "/users",
     operation_id="users_create",
@@ -108,7 +98,11 @@ async def create_user(
         db_session, data.username, data.email, data.password, events=request.app
     )
     location = str(request.url_for("users_retrieve", user_id=str(user.id)))
-    return Response(user_private(user), status_code=201, headers={"Location": location})
+    return Response(
+        msgspec.convert(user, UserPrivate, from_attributes=True),
+        status_code=201,
+        headers={"Location": location},
+    )
 
 
 @get(
@@ -122,7 +116,7 @@ async def create_user(
 )
 async def me(user: NamedDependency[User]) -> UserPrivate:
     """The authenticated user, private fields included."""
-    return user_private(user)
+    return msgspec.convert(user, UserPrivate, from_attributes=True)
 
 
 @get(
@@ -138,12 +132,9 @@ async def my_emails(
     user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
 ) -> OutboxEmailList:
     """The current user's outbox, oldest first."""
-    emails: list[OutboxEmail] = list(await services.list_emails(db_session, user))
+    emails = await services.list_emails(db_session, user)
     return OutboxEmailList(
-        items=[
-            OutboxEmailOut(id=e.id, to_email=e.to_email, subject=e.subject, created_at=e.created_at)
-            for e in emails
-        ]
+        items=msgspec.convert(emails, list[OutboxEmailOut], from_attributes=True)
     )
 
 
@@ -176,7 +167,7 @@ async def retrieve_user(
 ) -> UserPublic:
     """Anyone authenticated may read a user's public profile."""
     user = await _get_user(db_session, user_id)
-    return UserPublic(id=user.id, username=user.username, created_at=user.created_at)
+    return msgspec.convert(user, UserPublic, from_attributes=True)
 
 
 @delete(

@@ -1,14 +1,17 @@
 """Bearer JWT and session authentication that populate request.user.
 
+Bearer tokens carry exactly the flat claims both apps issue and accept: ``sub`` (user id),
+``iat``, ``exp``, ``iss``, ``aud``, ``jti`` and ``type="access"``, HS256 over ``SECRET_KEY``,
+and meet the contract's claim rule (``check_claims``, decision 25). So a token minted by
+either app validates on the other when both share ``SECRET_KEY``.
+
 ``JWTSessionAuthMiddleware`` (an ``AbstractAuthenticationMiddleware``, configured in
 ``config.asgi``) tries, in order:
 
 1. ``Authorization: Bearer <jwt>`` -- the word "Bearer" in any case, one space, one token.
-   The token must carry exactly the flat claims both apps issue (``sub``, ``iat``, ``exp``,
-   ``iss``, ``aud``, ``jti``, ``type="access"``), HS256 over ``SECRET_KEY``, and meet the
-   contract's claim rule (``check_claims``, decision 25). A bad or expired token, or one
-   whose ``sub`` is unknown or inactive -> 401 with ``WWW-Authenticate: Bearer``. Any other scheme
-   ("Basic ...", a bare token) counts as anonymous. Bearer requests are exempt from CSRF.
+   A bad or expired token, or one whose ``sub`` is unknown or inactive -> 401 with
+   ``WWW-Authenticate: Bearer``. Any other scheme ("Basic ...", a bare token) counts as
+   anonymous. Bearer requests are exempt from CSRF.
 2. The server-side session (``sessionid`` cookie, ``session["user_id"]``); unsafe methods
    authenticated this way must send ``X-CSRFToken`` equal to the ``csrftoken`` cookie (403).
 3. Otherwise anonymous: ``request.user`` is ``None`` and the guards / ``current_user``

@@ -1,11 +1,12 @@
 """Domain events: user_registered -> welcome email in the outbox, once the transaction commits.
 
-``users.services.register_user`` emits ``user_registered``
-on the app's event emitter once its transaction has committed (``common.db.on_commit``),
-whichever entry point called it: the API (committed by advanced-alchemy's ``before_send``
-autocommit), the ``users create-user`` CLI command, tests. The listener runs on Litestar's
-in-process event emitter: the e-mail row itself was written in the registering transaction,
-the listener only starts its delivery (users.tasks: a durable SAQ job in services mode).
+The outbox row is written inside the registering transaction (no user without it); its
+delivery is a durable job (users.tasks) queued once that transaction commits.
+``users.services.register_user`` emits ``user_registered`` on the app's event emitter after
+the commit (``common.db.on_commit``), whichever entry point called it: the API (committed by
+advanced-alchemy's ``before_send`` autocommit), the ``users create-user`` CLI command, tests.
+The listener, on Litestar's in-process event emitter, only starts the delivery (a durable SAQ
+job in services mode, in process in embedded mode).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Who may do what: authenticated, staff-only, owner-only.
 
 Anonymous -> 401 (with ``WWW-Authenticate: Bearer``); authenticated but not allowed -> 403;
-another user's private object -> 404 (no existence leak). Guards run before the handler;
-they are coroutines (Litestar runs a plain-function guard in a worker thread: a thread hop
-per guard and request). ``current_user`` is a dependency for handlers that need the ``User``.
+another user's private object -> 404 (no existence leak).
+Guards run before the handler; they are coroutines (Litestar runs a plain-function guard in
+a worker thread: a thread hop per guard and request). ``current_user`` is a dependency for
+handlers that need the ``User``.
 """
 
 from __future__ import annotations

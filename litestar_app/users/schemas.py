@@ -1,8 +1,9 @@
 """Wire shapes: registration input, public and private user output, token pair.
 
-msgspec Structs: strict types out of the box (a JSON number is not a string, nothing is
-trimmed); NUL characters are rejected by the patterns. Unknown and read-only input fields
-are ignored (msgspec's default).
+Strict types (contract #8): a JSON number is not a string, strings are not trimmed, NUL
+characters are rejected, unknown and read-only input fields are ignored.
+msgspec Structs: strict types out of the box, NUL refused by the patterns, unknown fields
+ignored by default.
 """
 
 from __future__ import annotations

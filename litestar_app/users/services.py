@@ -1,10 +1,10 @@
 """User business rules: registration, authentication, tokens, outbox.
 
 Plain async functions over the caller's ``AsyncSession`` (the handler's ``db_session``, a
-CLI command's or a test's session); they raise the domain errors of ``common.errors`` and
-never anything HTTP. Registration announces ``user_registered`` itself, once the
-transaction commits (``common.db.on_commit``), so every entry point (API, CLI) triggers
-the welcome email.
+CLI command's or a test's session).
+They raise the domain errors of ``common.errors`` and never anything HTTP.
+Registration announces ``user_registered`` itself, once the transaction commits
+(``common.db.on_commit``), so every entry point (API, CLI) triggers the welcome email.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Sessions are server-side (``ServerSideSessionConfig``, cookie ``sessionid``): in Redis when
 ``REDIS_URL`` is set, otherwise in process memory (fine for one worker; sessions are lost
-on restart). CSRF uses the double-submit pattern Django's clients know: the ``csrftoken``
-cookie (set by the login form) must come back in ``X-CSRFToken`` or the
-``csrfmiddlewaretoken`` form field. A 401 here carries no ``WWW-Authenticate``.
+on restart). CSRF uses the double-submit pattern Django's clients know (as Django's
+``CSRFCheck``). The ``X-CSRFToken`` header or the ``csrfmiddlewaretoken`` form field must
+match the ``csrftoken`` cookie (set by the login form). A 401 here carries no
+``WWW-Authenticate`` (no bearer on /auth/*).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from users import pages, services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
 from users.schemas import LOGIN_FORM_REQUIRED, LoginForm, SessionUser
 
-# OpenAPI security of the session routes: they check the cookie/CSRF themselves (the auth
-# middleware skips /auth/*).
+# OpenAPI security of the session routes: they check the cookie/CSRF themselves
+# (the auth middleware skips /auth/*).
 CSRF_ONLY: list[SecurityRequirement] = [{"csrfHeader": []}]
 SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
 SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]

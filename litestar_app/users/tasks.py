@@ -1,16 +1,17 @@
 """Welcome e-mail delivery: the durable job behind the outbox, run by a worker in services mode.
 
 ``register_user`` writes the outbox row in the user's own transaction, so a user without a
-welcome e-mail cannot exist; after the commit ``deliver_welcome_email`` is queued on SAQ
-(``litestar-saq``) in Redis, and the worker (``litestar --app config.asgi:application
+welcome e-mail cannot exist; after the commit ``deliver_welcome_email`` is queued on
+SAQ (``litestar-saq``) in Redis, and the worker (``litestar --app config.asgi:application
 workers run``) runs it. Embedded mode has no Redis: the job runs in process right after the
 commit (:func:`deliver` with the app's session maker).
 
 The job is idempotent: it locks the row, skips it when ``sent_at`` is set, hands the message
-to the transport (a log line here; an SMTP client in a real deployment) and sets ``sent_at``
-in the same transaction. Jobs carry the key ``welcome-<email id>`` (SAQ keeps one job per
-key), a heartbeat and retries: a worker killed mid-job rolls its transaction back, SAQ's
-sweep retries the stuck job, and a worker's startup queues every row still owed.
+to the mail transport and sets ``sent_at`` in the same transaction; a worker killed mid-job
+rolls that transaction back. The transport is a log line here (an SMTP client in a real
+deployment). Jobs carry the key ``welcome-<email id>`` (SAQ keeps one job per key), a
+heartbeat and retries: SAQ's sweep retries a stuck job, and a worker's startup queues every
+row still owed.
 """
 
 from __future__ import annotations
@@ -69,15 +70,11 @@ async def deliver(session_maker: async_sessionmaker[AsyncSession], email_id: UUI
     return True
 
 
-def job_key(email_id: UUID | str) -> str:
-    return f"welcome-{email_id}"
-
-
 async def enqueue_delivery(queue: Queue, email_id: UUID) -> None:
     """Queue the delivery job (called after the registering transaction commits)."""
     await queue.enqueue(
         "deliver_welcome_email",
-        key=job_key(email_id),
+        key=f"welcome-{email_id}",
         email_id=str(email_id),
         heartbeat=HEARTBEAT_S,
         retries=RETRIES,

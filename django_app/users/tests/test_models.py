@@ -1,6 +1,9 @@
 """The User model: table shape, defaults, hashing and case-insensitive uniqueness."""
 
-import uuid
+from __future__ import annotations
+
+from datetime import UTC
+from uuid import UUID
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -19,15 +22,14 @@ def test_auth_user_model_is_ours() -> None:
 def test_create_user_hashes_password_and_sets_defaults() -> None:
     user = User.objects.create_user("alice", "Alice@EXAMPLE.com", "s3cret-pass")
 
-    assert isinstance(user.id, uuid.UUID)
+    assert isinstance(user.id, UUID)
     assert user.password != "s3cret-pass"
     assert user.check_password("s3cret-pass")
     assert user.email == "Alice@example.com"  # the domain part is normalised
-    assert user.is_active
-    assert not user.is_staff
-    assert not user.is_superuser
+    assert (user.is_active, user.is_staff, user.is_superuser) == (True, False, False)
     assert user.last_login is None
-    assert user.created_at is not None
+    assert user.created_at.tzinfo is not None
+    assert user.created_at.utcoffset() == UTC.utcoffset(None)
     assert user.updated_at >= user.created_at
     assert str(user) == "alice"
 
@@ -54,18 +56,18 @@ def test_create_superuser_rejects_contradicting_flags() -> None:
         User.objects.create_superuser("root", "root@example.com", "pw", is_staff=False)
 
 
-def test_username_is_unique_ignoring_case() -> None:
-    User.objects.create_user("Alice", "a1@example.com")
+@pytest.mark.parametrize(
+    "duplicate",
+    [
+        {"username": "ALICE", "email": "other@example.com"},
+        {"username": "bob", "email": "Alice@Example.COM"},
+    ],
+)
+def test_username_and_email_unique_case_insensitively(duplicate: dict[str, str]) -> None:
+    User.objects.create_user("alice", "alice@example.com")
 
     with pytest.raises(IntegrityError):
-        User.objects.create_user("aLICE", "a2@example.com")
-
-
-def test_email_is_unique_ignoring_case() -> None:
-    User.objects.create_user("a1", "alice@example.com")
-
-    with pytest.raises(IntegrityError):
-        User.objects.create_user("a2", "ALICE@example.com")
+        User.objects.create_user(**duplicate)
 
 
 def test_login_by_username_ignores_case() -> None:

@@ -19,17 +19,35 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "insecure-dev-secret-change-me-0123456789abcdef"
 PASSWORD = "password-123"
+Client = APIClient
 
 
-def make_user(username: str, *, staff: bool = False, active: bool = True) -> User:
-    user = User.objects.create_user(
-        username, f"{username}@example.com", PASSWORD, is_staff=staff, is_active=active
-    )
-    return user
+@pytest.fixture
+def client(settings: Any) -> Client:
+    """A browser-like DRF client: CSRF checks on, the session cookie sent back over http."""
+    settings.SESSION_COOKIE_SECURE = False
+    return Client(enforce_csrf_checks=True, raise_request_exception=False)
+
+
+@pytest.fixture
+def make_user() -> Any:
+    """``make_user("bob", staff=True)`` -> the new user (password "password-123")."""
+
+    def factory(username: str, *, staff: bool = False, active: bool = True) -> User:
+        return User.objects.create_user(
+            username, f"{username}@example.com", PASSWORD, is_staff=staff, is_active=active
+        )
+
+    return factory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
 
 
 def claims(user_id: Any, **overrides: Any) -> dict[str, Any]:
-    """Exactly the claims both apps mint (what the Litestar app's services produce)."""
+    """Exactly the claims both apps mint (simplejwt on Django, PyJWT on Litestar)."""
     now = int(time.time())
     base = {
         "type": "access",
@@ -48,20 +66,15 @@ def mint(payload: dict[str, Any], key: str = SECRET, alg: str = "HS256") -> str:
     return jwt.encode(payload, key, algorithm=alg)
 
 
-def bearer(client: APIClient, token: str, scheme: str = "Bearer") -> None:
-    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}".strip())
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    cache.clear()
+def auth(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    return {"Authorization": f"{scheme} {token}".strip()}
 
 
 def test_register_201_location_and_shape(
-    api_client: APIClient, django_capture_on_commit_callbacks: Any
+    client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client.post(
+        response = client.post(
             "/api/v1/users",
             {
                 "username": "alice",
@@ -76,8 +89,8 @@ def test_register_201_location_and_shape(
     body = response.json()
     assert set(body) == {"id", "username", "email", "is_staff", "created_at"}
     assert body["is_staff"] is False and body["created_at"].endswith("Z")
-    assert response["Location"] == f"http://testserver/api/v1/users/{body['id']}"
-    assert PASSWORD not in response.content.decode()
+    assert response.headers["location"] == f"http://testserver/api/v1/users/{body['id']}"
+    assert PASSWORD not in response.text
     emails = OutboxEmail.objects.filter(user_id=body["id"])
     assert [e.subject for e in emails] == ["Welcome, alice!"]
 
@@ -96,28 +109,26 @@ def test_register_201_location_and_shape(
         ({}, {"/body/username", "/body/email", "/body/password"}),
     ],
 )
-def test_register_validation(
-    api_client: APIClient, payload: dict[str, Any], pointers: set[str]
-) -> None:
-    response = api_client.post("/api/v1/users", payload, format="json")
+def test_register_validation(client: Client, payload: dict[str, Any], pointers: set[str]) -> None:
+    response = client.post("/api/v1/users", payload, format="json")
     assert response.status_code == 400
     assert {e["pointer"] for e in response.json()["errors"]} == pointers
 
 
-def test_register_duplicate_is_409_case_insensitive(api_client: APIClient) -> None:
+def test_register_duplicate_is_409_case_insensitive(client: Client, make_user: Any) -> None:
     make_user("alice")
     for payload in (
         {"username": "ALICE", "email": "other@example.com", "password": PASSWORD},
         {"username": "other", "email": "ALICE@example.com", "password": PASSWORD},
     ):
-        response = api_client.post("/api/v1/users", payload, format="json")
+        response = client.post("/api/v1/users", payload, format="json")
         assert response.status_code == 409
         assert response.json()["type"] == "urn:problem:conflict"
 
 
-def test_token_and_me(api_client: APIClient) -> None:
+def test_token_and_me(client: Client, make_user: Any) -> None:
     user = make_user("alice")
-    response = api_client.post(
+    response = client.post(
         "/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
@@ -128,32 +139,33 @@ def test_token_and_me(api_client: APIClient) -> None:
     )
     assert set(decoded) == {"sub", "iat", "exp", "iss", "aud", "jti", "type"}
     assert decoded["sub"] == str(user.id) and decoded["type"] == "access"
-    bearer(api_client, body["access_token"])
-    me = api_client.get("/api/v1/users/me")
+    me = client.get("/api/v1/users/me", headers=auth(body["access_token"]))
     assert me.status_code == 200 and me.json()["username"] == "alice"
 
 
-def test_token_wrong_credentials(api_client: APIClient) -> None:
+def test_token_wrong_credentials(client: Client, make_user: Any) -> None:
     make_user("alice")
     make_user("ghost", active=False)
     for creds in (
         {"username": "alice", "password": "wrong-password"},
         {"username": "ghost", "password": PASSWORD},
     ):
-        response = api_client.post("/api/v1/auth/token", creds, format="json")
+        response = client.post("/api/v1/auth/token", creds, format="json")
         assert response.status_code == 401
-        assert response["WWW-Authenticate"] == "Bearer"
-    response = api_client.post("/api/v1/auth/token", {"username": "alice"}, format="json")
-    assert response.status_code == 400
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert (
+        client.post("/api/v1/auth/token", {"username": "alice"}, format="json").status_code == 400
+    )
 
 
-def test_cross_app_token_is_accepted(api_client: APIClient) -> None:
+def test_cross_app_token_is_accepted(client: Client, make_user: Any) -> None:
     """A token minted with the other app's rules (pyjwt, same claims and secret) validates."""
     user = make_user("alice")
-    bearer(api_client, mint(claims(user.id)))
-    assert api_client.get("/api/v1/users/me").status_code == 200
-    bearer(api_client, mint(claims(user.id)), scheme="bEaReR")
-    assert api_client.get("/api/v1/users/me").status_code == 200
+    assert client.get("/api/v1/users/me", headers=auth(mint(claims(user.id)))).status_code == 200
+    assert (
+        client.get("/api/v1/users/me", headers=auth(mint(claims(user.id)), "bEaReR")).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,11 +189,10 @@ def test_cross_app_token_is_accepted(api_client: APIClient) -> None:
         "bare",
     ],
 )
-def test_token_matrix_rejected(api_client: APIClient, case: str) -> None:
+def test_token_matrix_rejected(client: Client, make_user: Any, case: str) -> None:
     user = make_user("alice")
     inactive = make_user("ghost", active=False)
     good = mint(claims(user.id))
-    scheme = "Bearer"
     token = {
         "wrong_type": mint(claims(user.id, type="refresh")),
         "wrong_aud": mint(claims(user.id, aud="other")),
@@ -204,126 +215,128 @@ def test_token_matrix_rejected(api_client: APIClient, case: str) -> None:
         "token": good,
         "bare": good,
     }[case]
-    scheme = {"basic": "Basic", "token": "Token", "bare": ""}.get(case, scheme)
-    bearer(api_client, token, scheme=scheme)
-    response = api_client.get("/api/v1/users/me")
+    scheme = {"basic": "Basic", "token": "Token", "bare": ""}.get(case, "Bearer")
+    response = client.get("/api/v1/users/me", headers=auth(token, scheme))
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Bearer"
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_permissions_retrieve_and_delete(api_client: APIClient) -> None:
+def test_permissions_retrieve_and_delete(client: Client, make_user: Any) -> None:
     alice = make_user("alice")
     staff = make_user("boss", staff=True)
     target = make_user("target")
     url = f"/api/v1/users/{target.id}"
-    assert api_client.get(url).status_code == 401
-    assert api_client.delete(url).status_code == 401
-    bearer(api_client, mint(claims(alice.id)))
-    public = api_client.get(url)
+    assert client.get(url).status_code == 401
+    assert client.delete(url).status_code == 401
+    headers = auth(mint(claims(alice.id)))
+    public = client.get(url, headers=headers)
     assert public.status_code == 200 and set(public.json()) == {"id", "username", "created_at"}
-    assert (
-        api_client.get("/api/v1/users/not-a-uuid").json()["errors"][0]["pointer"] == "/path/user_id"
-    )
-    assert api_client.get(f"/api/v1/users/{uuid.uuid4()}").status_code == 404
-    assert api_client.delete(url).status_code == 403
-    bearer(api_client, mint(claims(staff.id)))
-    assert api_client.delete(f"/api/v1/users/{uuid.uuid4()}").status_code == 404
-    deleted = api_client.delete(url)
+    bad = client.get("/api/v1/users/not-a-uuid", headers=headers)
+    assert bad.json()["errors"][0]["pointer"] == "/path/user_id"
+    assert client.get(f"/api/v1/users/{uuid.uuid4()}", headers=headers).status_code == 404
+    assert client.delete(url, headers=headers).status_code == 403
+    headers = auth(mint(claims(staff.id)))
+    assert client.delete(f"/api/v1/users/{uuid.uuid4()}", headers=headers).status_code == 404
+    deleted = client.delete(url, headers=headers)
     assert deleted.status_code == 204 and deleted.content == b""
     assert not User.objects.filter(pk=target.id).exists()
 
 
-def test_preferences_cookie(api_client: APIClient) -> None:
-    assert api_client.get("/api/v1/preferences").json() == {"theme": "light"}
-    api_client.cookies["theme"] = "blue"
-    bad = api_client.get("/api/v1/preferences")
+def test_preferences_cookie(client: Client) -> None:
+    assert client.get("/api/v1/preferences").json() == {"theme": "light"}
+    client.cookies["theme"] = "blue"
+    bad = client.get("/api/v1/preferences")
     assert bad.status_code == 400 and bad.json()["errors"][0]["pointer"] == "/cookie/theme"
-    response = api_client.put("/api/v1/preferences", {"theme": "dark"}, format="json")
+    response = client.put("/api/v1/preferences", {"theme": "dark"}, format="json")
     assert response.status_code == 200 and response.json() == {"theme": "dark"}
     cookie = response.cookies["theme"]
     assert cookie.value == "dark" and cookie["max-age"] == 31536000 and cookie["samesite"] == "Lax"
     assert not cookie["httponly"]
-    assert api_client.get("/api/v1/preferences").json() == {"theme": "dark"}
-    assert api_client.put("/api/v1/preferences", {"theme": 1}, format="json").status_code == 400
+    assert client.get("/api/v1/preferences").json() == {"theme": "dark"}
+    assert client.put("/api/v1/preferences", {"theme": 1}, format="json").status_code == 400
 
 
-def test_session_login_whoami_logout_csrf(settings: Any) -> None:
-    settings.SESSION_COOKIE_SECURE = False
+def _login(client: Client, username: str = "alice") -> str:
+    client.get("/auth/login")
+    csrf = client.cookies["csrftoken"].value
+    response = client.post(
+        "/auth/login",
+        data={"username": username, "password": PASSWORD},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert response.status_code == 200
+    return client.cookies["csrftoken"].value
+
+
+def test_session_login_whoami_logout_csrf(client: Client, make_user: Any) -> None:
     make_user("alice")
-    client = APIClient(enforce_csrf_checks=True)
     form = client.get("/auth/login")
-    assert form.status_code == 200 and form["Content-Type"].startswith("text/html")
-    assert b'type="password"' in form.content
+    assert form.status_code == 200 and form.headers["content-type"].startswith("text/html")
+    assert 'type="password"' in form.text
     csrf = client.cookies["csrftoken"].value
     creds = {"username": "alice", "password": PASSWORD}
-    assert client.post("/auth/login", creds).status_code == 403
+    assert client.post("/auth/login", data=creds).status_code == 403
     assert (
-        client.post("/auth/login", creds, format="json", HTTP_X_CSRFTOKEN=csrf).status_code == 415
+        client.post("/auth/login", creds, format="json", headers={"X-CSRFToken": csrf}).status_code
+        == 415
     )
-    missing = client.post("/auth/login", {"username": "alice"}, HTTP_X_CSRFTOKEN=csrf)
+    missing = client.post("/auth/login", data={"username": "alice"}, headers={"X-CSRFToken": csrf})
     assert {e["pointer"] for e in missing.json()["errors"]} == {"/body/password"}
     wrong = client.post(
-        "/auth/login", {"username": "alice", "password": "nope-nope"}, HTTP_X_CSRFTOKEN=csrf
+        "/auth/login",
+        data={"username": "alice", "password": "nope-nope"},
+        headers={"X-CSRFToken": csrf},
     )
-    assert wrong.status_code == 401 and "WWW-Authenticate" not in wrong
+    assert wrong.status_code == 401 and "www-authenticate" not in wrong.headers
     assert client.get("/auth/whoami").status_code == 401
-    ok = client.post("/auth/login", creds, HTTP_X_CSRFTOKEN=csrf)
+    ok = client.post("/auth/login", data=creds, headers={"X-CSRFToken": csrf})
     assert ok.status_code == 200 and set(ok.json()) == {"id", "username"}
     assert ok.cookies["sessionid"]["httponly"]
     assert client.get("/auth/whoami").json()["username"] == "alice"
     assert client.get("/api/v1/users/me").status_code == 200  # session auth on the API
     csrf = client.cookies["csrftoken"].value  # rotated at login
-    # Cookie-authenticated unsafe API call without CSRF -> 403; with it -> allowed through.
     assert client.put("/api/v1/preferences", {"theme": "dark"}, format="json").status_code == 200
     assert client.post("/auth/logout").status_code == 403
-    out = client.post("/auth/logout", HTTP_X_CSRFTOKEN=csrf)
-    assert out.status_code == 204
+    assert client.post("/auth/logout", headers={"X-CSRFToken": csrf}).status_code == 204
     assert client.get("/auth/whoami").status_code == 401
 
 
-def test_session_unsafe_api_call_needs_csrf(settings: Any) -> None:
-    settings.SESSION_COOKIE_SECURE = False
-    make_user("alice")
+def test_session_unsafe_api_call_needs_csrf(client: Client, make_user: Any) -> None:
+    make_user("alice", staff=True)
     target = make_user("target")
-    staff_client = APIClient(enforce_csrf_checks=True)
-    User.objects.filter(username="alice").update(is_staff=True)
-    staff_client.get("/auth/login")
-    csrf = staff_client.cookies["csrftoken"].value
-    staff_client.post(
-        "/auth/login", {"username": "alice", "password": PASSWORD}, HTTP_X_CSRFTOKEN=csrf
-    )
-    assert staff_client.delete(f"/api/v1/users/{target.id}").status_code == 403
-    csrf = staff_client.cookies["csrftoken"].value
+    csrf = _login(client)
+    assert client.delete(f"/api/v1/users/{target.id}").status_code == 403
     assert (
-        staff_client.delete(f"/api/v1/users/{target.id}", HTTP_X_CSRFTOKEN=csrf).status_code == 204
+        client.delete(f"/api/v1/users/{target.id}", headers={"X-CSRFToken": csrf}).status_code
+        == 204
     )
 
 
-def test_token_rate_limit(api_client: APIClient, settings: Any) -> None:
+def test_token_rate_limit(client: Client, settings: Any) -> None:
     settings.TOKEN_RATE_LIMIT = "3/minute"
     for _ in range(3):
-        response = api_client.post(
-            "/api/v1/auth/token", {"username": "x", "password": "y"}, format="json"
+        assert (
+            client.post(
+                "/api/v1/auth/token", {"username": "x", "password": "y"}, format="json"
+            ).status_code
+            == 401
         )
-        assert response.status_code == 401
-    limited = api_client.post(
-        "/api/v1/auth/token", {"username": "x", "password": "y"}, format="json"
-    )
+    limited = client.post("/api/v1/auth/token", {"username": "x", "password": "y"}, format="json")
     assert limited.status_code == 429
     assert limited.json()["type"] == "urn:problem:rate-limited"
-    assert 1 < int(limited["Retry-After"]) <= 60
+    assert 1 < int(limited.headers["retry-after"]) <= 60
 
 
-def test_outbox_listing_is_per_user_and_ordered(api_client: APIClient) -> None:
+def test_outbox_listing_is_per_user_and_ordered(client: Client, make_user: Any) -> None:
     alice = make_user("alice")
     bob = make_user("bob")
-    services.write_welcome_email(alice.id)
-    services.write_welcome_email(bob.id)
-    services.write_welcome_email(alice.id)
-    assert api_client.get("/api/v1/users/me/emails").status_code == 401
-    bearer(api_client, mint(claims(alice.id)))
-    items = api_client.get("/api/v1/users/me/emails").json()["items"]
+    for user_id in (alice.id, bob.id, alice.id):
+        services.write_welcome_email(user_id)
+    assert client.get("/api/v1/users/me/emails").status_code == 401
+    items = client.get("/api/v1/users/me/emails", headers=auth(mint(claims(alice.id)))).json()[
+        "items"
+    ]
     assert len(items) == 2 and all(
         set(i) == {"id", "to_email", "subject", "created_at"} for i in items
     )

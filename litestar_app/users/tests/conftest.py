@@ -9,15 +9,11 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from common.models import TimestampedModel
 from config.settings import Settings
 from users import services
-
-
-def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
 
 
 @pytest.fixture
@@ -30,7 +26,7 @@ def settings(settings: Settings) -> Settings:
             await connection.run_sync(TimestampedModel.metadata.create_all)
         await engine.dispose()
 
-    _run(create())
+    asyncio.run(create())
     return settings
 
 
@@ -41,8 +37,6 @@ def make_user(settings: Settings) -> Any:
     def factory(username: str, *, staff: bool = False, active: bool = True) -> Any:
         async def create() -> Any:
             engine = create_async_engine(settings.database_url)
-            from sqlalchemy.ext.asyncio import async_sessionmaker
-
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 user = await services.register_user(
                     db,
@@ -57,7 +51,7 @@ def make_user(settings: Settings) -> Any:
             await engine.dispose()
             return user
 
-        return _run(create())
+        return asyncio.run(create())
 
     return factory
 
@@ -77,6 +71,7 @@ def make_app_client(settings: Settings) -> Any:
         with TestClient(app=app, base_url="https://testserver.local") as test_client:
             # A browser sends Origin on every POST; over https CSRF needs it (or a Referer).
             test_client.headers["Origin"] = "https://testserver.local"
+            test_client.follow_redirects = False  # a redirect is an answer to check, as on Django
             yield test_client
 
     return factory
