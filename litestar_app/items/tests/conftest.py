@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+import users.services
 from common.models import TimestampedModel
 from config.asgi import create_app
 from config.settings import Settings
@@ -43,7 +44,7 @@ def make_user(settings: Settings) -> Callable[..., User]:
                 user = User(
                     username=username,
                     email=f"{username}@example.com",
-                    password="!unusable",
+                    password=users.services.password_hash.hash("password-123"),
                     is_staff=is_staff,
                 )
                 db.add(user)
