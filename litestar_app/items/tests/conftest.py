@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,26 @@ def client_for(app_client: TestClient[Litestar], settings: Settings) -> Callable
             return request
 
     return Authed
+
+
+@pytest.fixture
+def csrf_client(app_client: TestClient[Litestar]) -> Iterator[Callable[..., TestClient[Litestar]]]:
+    """``csrf_client(user=None)`` -> a browser's client that passes the CSRF checks itself,
+    logged in with the user's session when one is given."""
+    with ExitStack() as stack:
+
+        def factory(user: User | None = None) -> TestClient[Litestar]:
+            # https: the Secure session cookie is sent back; over https Django's CSRF rule
+            # wants an Origin (or Referer) matching the host (decision 23)
+            client = TestClient(app=app_client.app, base_url="https://testserver.local")
+            stack.enter_context(client)
+            client.follow_redirects = False
+            client.headers["Origin"] = "https://testserver.local"  # what a browser sends
+            if user is not None:
+                client.get("/auth/login")
+                creds = {"username": user.username, "password": "password-123"}
+                csrf = {"X-CSRFToken": client.cookies["csrftoken"]}
+                assert client.post("/auth/login", data=creds, headers=csrf).status_code == 200
+            return client
+
+        yield factory

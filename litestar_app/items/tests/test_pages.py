@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from config.asgi import create_app
 from config.settings import Settings
 from items.models import Item
 from users.models import User
@@ -20,29 +18,6 @@ from users.models import User
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 Client = TestClient[Litestar]
 CsrfClient = Callable[..., Client]
-
-
-@pytest.fixture
-def csrf_client(settings: Settings) -> Iterator[CsrfClient]:
-    clients: list[Client] = []
-
-    def factory(user: User | None = None) -> Client:
-        # https: the Secure session cookie is sent back; over https Django's CSRF rule wants
-        # an Origin (or Referer) matching the host (decision 23)
-        client: Client = TestClient(app=create_app(settings), base_url="https://testserver.local")
-        client.follow_redirects = False
-        client.headers["Origin"] = "https://testserver.local"  # what a browser sends
-        clients.append(client.__enter__())
-        if user is not None:
-            creds = {"username": user.username, "password": "password-123"}
-            csrf = {"csrfmiddlewaretoken": token(client, "/auth/login")}
-            login = client.post("/auth/login", data={**creds, **csrf}, headers=HTML)
-            assert login.status_code == 303
-        return client
-
-    yield factory
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def stored_items(settings: Settings) -> list[Item]:
