@@ -87,6 +87,7 @@ def client_for(app_client: TestClient[Litestar], settings: Settings) -> Callable
         def __init__(self, user: User) -> None:
             token = issue_access_token(user, settings)["access_token"]
             self.headers = {"Authorization": f"Bearer {token}"}
+            self.app = app_client.app
 
         def __getattr__(self, method: str) -> Any:
             call = getattr(app_client, method)
