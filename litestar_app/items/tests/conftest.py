@@ -37,6 +37,11 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def upload_dir(settings: Settings) -> Path:
+    return settings.upload_dir
+
+
+@pytest.fixture
 def make_user(settings: Settings) -> Callable[..., User]:
     def factory(username: str, *, is_staff: bool = False) -> User:
         async def create() -> User:
