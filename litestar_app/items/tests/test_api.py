@@ -31,8 +31,8 @@ def create(client: Any, **body: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def test_anonymous_gets_401_with_bearer_challenge(app_client: TestClient[Litestar]) -> None:
-    response = app_client.get("/api/v1/items")
+def test_anonymous_gets_401_with_bearer_challenge(api_client: TestClient[Litestar]) -> None:
+    response = api_client.get("/api/v1/items")
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -227,7 +227,7 @@ def test_blocking_overlaps(alice: User, client_for: ClientFor) -> None:
     assert time.perf_counter() - started < 0.7
 
 
-def test_attachments(alice: User, client_for: ClientFor, app_client: Any) -> None:
+def test_attachments(alice: User, client_for: ClientFor, api_client: Any) -> None:
     client = client_for(alice)
     item = create(client)
     url = f"/api/v1/items/{item['id']}/attachments"
@@ -254,8 +254,8 @@ def test_attachments(alice: User, client_for: ClientFor, app_client: Any) -> Non
     assert pointers(client.post(url, files=[("other", ("x", b"1", "text/plain"))])) == {
         "/body/files"
     }
-    app_client.app.state.settings = app_client.app.state.settings.__class__(
-        **{**_fields(app_client.app.state.settings), "upload_max_bytes": 4}
+    api_client.app.state.settings = api_client.app.state.settings.__class__(
+        **{**_fields(api_client.app.state.settings), "upload_max_bytes": 4}
     )
     response = client.post(url, files=[("files", ("c", b"12345", "text/plain"))])
     assert response.status_code == 413
@@ -266,8 +266,8 @@ def _fields(settings: Any) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
 
 
-def test_openapi_operations(app_client: TestClient[Litestar]) -> None:
-    paths = app_client.get("/api/schema/openapi.json").json()["paths"]
+def test_openapi_operations(api_client: TestClient[Litestar]) -> None:
+    paths = api_client.get("/api/schema/openapi.json").json()["paths"]
 
     ops = {
         op["operationId"]
@@ -316,12 +316,12 @@ def test_items_page_and_redirect(
     assert other.get(f"/items/{item['id']}/page").status_code == 404
 
 
-def test_static_files(app_client: TestClient[Litestar]) -> None:
-    assert app_client.get("/static/items.css").headers["content-type"].startswith("text/css")
-    response = app_client.get("/static/items.js")
+def test_static_files(api_client: TestClient[Litestar]) -> None:
+    assert api_client.get("/static/items.css").headers["content-type"].startswith("text/css")
+    response = api_client.get("/static/items.js")
     assert response.headers["content-type"].startswith("text/javascript")
-    assert app_client.get("/static/../config/settings.py").status_code == 404
-    assert app_client.get("/static/%2e%2e/config/settings.py").status_code == 404
+    assert api_client.get("/static/../config/settings.py").status_code == 404
+    assert api_client.get("/static/%2e%2e/config/settings.py").status_code == 404
 
 
 def test_integrity_error_is_409(
@@ -342,19 +342,19 @@ def test_integrity_error_is_409(
     assert "secret" not in response.text
 
 
-def test_options_needs_no_auth(app_client: TestClient[Litestar]) -> None:
-    response = app_client.options("/api/v1/items")
+def test_options_needs_no_auth(api_client: TestClient[Litestar]) -> None:
+    response = api_client.options("/api/v1/items")
 
     assert response.status_code == 204
     assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
 
 
 def test_admin_lists_items(
-    staff: User, alice: User, client_for: ClientFor, app_client: TestClient[Litestar]
+    staff: User, alice: User, client_for: ClientFor, api_client: TestClient[Litestar]
 ) -> None:
     create(client_for(alice), name="Admin-visible")
     # The admin session cookie is Secure (DEBUG off): talk https to the same app.
-    with TestClient(app=app_client.app, base_url="https://testserver.local") as client:
+    with TestClient(app=api_client.app, base_url="https://testserver.local") as client:
         login = {"username": "staff", "password": "password-123"}
         assert client.post("/admin/login", data=login).status_code in (200, 302)
 
