@@ -252,11 +252,14 @@ def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> 
     assert download["Content-Type"] == "text/plain"
     assert download["Content-Disposition"] == 'attachment; filename="passwd"'
 
-    assert pointers(client.post(url, {}, format="multipart")) == {"/body/files"}
+    response = client.post(url, {"files": SimpleUploadedFile("one", b"1")}, format="multipart")
+    assert response.status_code == 201
+    other = {"other": SimpleUploadedFile("x", b"1")}
+    assert pointers(client.post(url, other, format="multipart")) == {"/body/files"}
     settings.UPLOAD_MAX_BYTES = 4
     response = client.post(url, {"files": [SimpleUploadedFile("c", b"12345")]}, format="multipart")
     assert response.status_code == 413
-    assert len(client.get(url).json()["items"]) == 2
+    assert len(client.get(url).json()["items"]) == 3
 
 
 def test_openapi_operations() -> None:
