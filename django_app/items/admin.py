@@ -1,8 +1,8 @@
 """Admin UI for items.
 
-Django's admin at ``/admin/`` (staff only, see ``users/admin.py``): items with their owner,
-searchable and filterable; attachments read-only (files are uploaded through the API,
-which stores them under generated names).
+Django's admin at ``/admin/`` (staff only, see ``users/admin.py``).
+Items with their owner, searchable and filterable; attachments read-only (files are
+uploaded through the API, which stores them under generated names).
 """
 
 from typing import Any

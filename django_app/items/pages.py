@@ -1,10 +1,11 @@
 """HTML pages: the items page (template + static files) and a redirect by reverse lookup.
 
 Session-authenticated pages outside ``/api``: anonymous visitors are redirected to the
-login form (``?next=`` brings them back). Django templates escape user data by default.
-Not part of the API schema. The create and edit pages are generic edit views over
-``ItemForm`` (items/forms.py): errors re-render the form with status 400, success is a
-303 to the items page; another user's item is 404 (no existence leak).
+login form (``?next=`` brings them back). Not part of the API schema.
+Django templates escape user data by default.
+The create and edit pages are generic edit views over ``ItemForm`` (items/forms.py).
+Errors re-render the form with status 400, success is a 303 to the items page;
+another user's item is 404 (no existence leak).
 """
 
 from typing import TYPE_CHECKING, Any

@@ -1,8 +1,9 @@
 """Object-level rules: owner or staff.
 
 Plain predicates the service applies (it answers 404 for an item the caller may not see,
-so no existence leaks) plus the permission classes the views declare. Authentication
-itself (401 + ``WWW-Authenticate: Bearer``) comes from ``users``.
+so no existence leaks).
+Authentication itself (401 + ``WWW-Authenticate: Bearer``) comes from ``users``.
+The permission classes below are what the views declare.
 """
 
 from typing import Any

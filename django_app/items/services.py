@@ -1,6 +1,6 @@
 """Item business rules; the HTTP layer never touches the ORM directly.
 
-``ItemService`` is a plain class over the ORM, built for one caller (``user``): it decides
+``ItemService`` is a plain class over the ORM, built for one caller (``user``). It decides
 what the caller may see (own items; staff: all), filters, orders (ties broken by id),
 paginates, stores attachments and maps database conflicts. It raises the domain errors of
 ``common.errors``; one exception handler turns them into problems.
@@ -44,8 +44,8 @@ class ItemFilters:
     ordering: str = "created_at"
 
 
-class ItemData(TypedDict):
-    """A new item's fields (validated by the API's serializer)."""
+class ItemFields(TypedDict):
+    """Every writable field of an item (create, and PUT's full replacement)."""
 
     name: str
     description: str | None
@@ -53,7 +53,7 @@ class ItemData(TypedDict):
 
 
 class ItemChanges(TypedDict, total=False):
-    """The fields a PUT (all) or PATCH (some) sets."""
+    """PATCH: the fields to change; an absent key leaves a field as it is."""
 
     name: str
     description: str | None
@@ -135,14 +135,14 @@ class ItemService:
 
     # --- commands -----------------------------------------------------------------------
 
-    def create_item(self, data: ItemData) -> Item:
+    def create_item(self, fields: ItemFields) -> Item:
         """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
-        return Item.objects.create(owner_id=self.user.id, **data)
+        return Item.objects.create(owner_id=self.user.id, **fields)
 
-    def update_item(self, item_id: UUID, data: ItemChanges) -> Item:
-        """Set the given fields (all of them for PUT, some for PATCH)."""
+    def update_item(self, item_id: UUID, changes: ItemFields | ItemChanges) -> Item:
+        """Set the given fields: all of them (``ItemFields``, PUT) or some (PATCH)."""
         item = self.get_item(item_id)
-        for field, value in data.items():
+        for field, value in changes.items():
             setattr(item, field, value)
         item.save()
         return item

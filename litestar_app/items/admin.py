@@ -1,9 +1,9 @@
 """Admin UI for items.
 
-SQLAdmin views, added to the admin mounted at ``/admin`` (staff only, see
-``users/admin.py``) by ``ItemsPlugin``: items with their owner, searchable and sortable;
-attachments read-only (files are uploaded through the API, which stores them under
-generated names).
+SQLAdmin views, added by ``ItemsPlugin`` to the admin at ``/admin`` (staff only, see
+``users/admin.py``).
+Items with their owner, searchable and sortable; attachments read-only (files are
+uploaded through the API, which stores them under generated names).
 """
 
 from __future__ import annotations

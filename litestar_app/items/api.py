@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -68,9 +68,6 @@ from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
 from users.models import User
 from users.permissions import AUTHENTICATED, current_user
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger("items")
 

@@ -1,8 +1,9 @@
 """Item and attachment models with database constraints.
 
 The rules the database can enforce live in the database: a non-negative price and a
-non-empty name are CHECK constraints (named as in the Django migration), so a row written
-by any code path obeys them. Columns mirror the Django models one to one.
+non-empty name are CHECK constraints (named as in the Django migration),
+so a row written by any code path obeys them.
+Columns mirror the Django models one to one.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """HTML pages: the items page (template + static files) and a redirect by reverse lookup.
 
 Session-authenticated pages outside ``/api``: anonymous visitors are redirected to the
-login form (``?next=`` brings them back). Jinja (``TemplateConfig`` in ``ItemsPlugin``)
-autoescapes user data. Not part of the API schema. Static files come from the app's
-``/static`` router (config/urls.py). The create and edit pages parse a URL-encoded form
-and validate it field by field with the API's own ``ItemCreate`` struct (Litestar has no
-form library): errors re-render the form with status 400, success is a 303 to the items page;
+login form (``?next=`` brings them back). Not part of the API schema.
+Jinja (``TemplateConfig`` in ``ItemsPlugin``) autoescapes user data. Static files come from
+the app's ``/static`` router (config/urls.py). The create and edit pages parse a URL-encoded
+form and validate it field by field with the API's own ``ItemCreate`` struct (Litestar has
+no form library).
+Errors re-render the form with status 400, success is a 303 to the items page;
 another user's item is 404 (no existence leak).
 """
 

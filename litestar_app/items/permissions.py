@@ -1,8 +1,9 @@
 """Object-level rules: owner or staff.
 
 Plain predicates the service applies (it answers 404 for an item the caller may not see,
-so no existence leaks). Authentication itself (401 + ``WWW-Authenticate: Bearer``) is the
-controllers' guard from ``users.permissions``.
+so no existence leaks).
+Authentication itself (401 + ``WWW-Authenticate: Bearer``) comes from ``users``.
+The controllers declare its guard (``users.permissions``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from pytest_django import Settings
 from rest_framework.test import APIClient
 
@@ -47,6 +48,20 @@ def client_for() -> Callable[[User], APIClient]:
     def factory(user: User) -> APIClient:
         client = APIClient(raise_request_exception=False)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_access_token(user)['access_token']}")
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def csrf_client() -> Callable[..., Client]:
+    """``csrf_client(user=None)`` -> a browser's client that passes the CSRF checks itself,
+    logged in with the user's session when one is given."""
+
+    def factory(user: User | None = None) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            client.force_login(user)
         return client
 
     return factory

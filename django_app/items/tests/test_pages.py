@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.test import Client
 
@@ -10,13 +11,7 @@ from items.models import Item
 from users.models import User
 
 HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
-
-
-def csrf_client(user: User | None = None) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    if user is not None:
-        client.force_login(user)
-    return client
+CsrfClient = Callable[..., Client]
 
 
 def token(client: Client, path: str) -> str:
@@ -31,7 +26,7 @@ def field_errors(html: str) -> set[str]:
     return set(re.findall(r'class="field-error" data-field="(\w+)"', html))
 
 
-def test_login_flow_redirects_and_rerenders(alice: User) -> None:
+def test_login_flow_redirects_and_rerenders(alice: User, csrf_client: CsrfClient) -> None:
     client = csrf_client()
     csrf = token(client, "/auth/login?next=/items/new")
     wrong = {"username": "alice", "password": "nope-nope", "next": "/items/new"}
@@ -48,7 +43,7 @@ def test_login_flow_redirects_and_rerenders(alice: User) -> None:
     assert (out.status_code, out.get("Location")) == (303, "/auth/login"), out.content[:500]
 
 
-def test_login_next_off_site_falls_back(alice: User) -> None:
+def test_login_next_off_site_falls_back(alice: User, csrf_client: CsrfClient) -> None:
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", ""):
         client = csrf_client()
         csrf = token(client, "/auth/login")
@@ -57,8 +52,8 @@ def test_login_next_off_site_falls_back(alice: User) -> None:
         assert (ok.status_code, ok["Location"]) == (303, "/items"), target
 
 
-def test_item_create_and_edit_pages(alice: User, bob: User) -> None:
-    assert Client().get("/items/new")["Location"] == "/auth/login?next=/items/new"
+def test_item_create_and_edit_pages(alice: User, bob: User, csrf_client: CsrfClient) -> None:
+    assert csrf_client().get("/items/new")["Location"] == "/auth/login?next=/items/new"
     client = csrf_client(alice)
     csrf = token(client, "/items/new")
     bad = client.post(

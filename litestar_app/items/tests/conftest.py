@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+import users.services
 from common.models import TimestampedModel
 from config.asgi import create_app
 from config.settings import Settings
 from users.models import User
 from users.services import issue_access_token
+
+BASE_URL = "http://testserver.local"
 
 
 @pytest.fixture
@@ -35,6 +38,11 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def upload_dir(settings: Settings) -> Path:
+    return settings.upload_dir
+
+
+@pytest.fixture
 def make_user(settings: Settings) -> Callable[..., User]:
     def factory(username: str, *, is_staff: bool = False) -> User:
         async def create() -> User:
@@ -43,7 +51,7 @@ def make_user(settings: Settings) -> Callable[..., User]:
                 user = User(
                     username=username,
                     email=f"{username}@example.com",
-                    password="!unusable",
+                    password=users.services.password_hash.hash("password-123"),
                     is_staff=is_staff,
                 )
                 db.add(user)
@@ -72,27 +80,44 @@ def staff(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def app_client(settings: Settings) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+def api_client(settings: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=create_app(settings), base_url=BASE_URL) as client:
         yield client
 
 
 @pytest.fixture
-def client_for(app_client: TestClient[Litestar], settings: Settings) -> Callable[[User], Any]:
-    """``client_for(user)`` -> a client whose requests carry the user's bearer token."""
+def client_for(
+    api_client: TestClient[Litestar], settings: Settings
+) -> Iterator[Callable[[User], TestClient[Litestar]]]:
+    with ExitStack() as stack:
 
-    class Authed:
-        def __init__(self, user: User) -> None:
+        def factory(user: User) -> TestClient[Litestar]:
+            client = stack.enter_context(TestClient(app=api_client.app, base_url=BASE_URL))
             token = issue_access_token(user, settings)["access_token"]
-            self.headers = {"Authorization": f"Bearer {token}"}
+            client.headers["Authorization"] = f"Bearer {token}"
+            return client
 
-        def __getattr__(self, method: str) -> Any:
-            call = getattr(app_client, method)
+        yield factory
 
-            def request(url: str, **kwargs: Any) -> Any:
-                kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
-                return call(url, **kwargs)
 
-            return request
+@pytest.fixture
+def csrf_client(api_client: TestClient[Litestar]) -> Iterator[Callable[..., TestClient[Litestar]]]:
+    """``csrf_client(user=None)`` -> a browser's client that passes the CSRF checks itself,
+    logged in with the user's session when one is given."""
+    with ExitStack() as stack:
 
-    return Authed
+        def factory(user: User | None = None) -> TestClient[Litestar]:
+            # https: the Secure session cookie is sent back; over https Django's CSRF rule
+            # wants an Origin (or Referer) matching the host (decision 23)
+            client = TestClient(app=api_client.app, base_url="https://testserver.local")
+            stack.enter_context(client)
+            client.follow_redirects = False
+            client.headers["Origin"] = "https://testserver.local"  # what a browser sends
+            if user is not None:
+                client.get("/auth/login")
+                creds = {"username": user.username, "password": "password-123"}
+                csrf = {"X-CSRFToken": client.cookies["csrftoken"]}
+                assert client.post("/auth/login", data=creds, headers=csrf).status_code == 200
+            return client
+
+        yield factory

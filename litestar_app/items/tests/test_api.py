@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from pwdlib import PasswordHash
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from users.models import User
 
 ClientFor = Callable[[User], Any]
+CsrfClient = Callable[..., TestClient[Litestar]]
 ITEM_KEYS = {"id", "name", "description", "price", "owner", "created_at", "updated_at"}
 
 
@@ -34,8 +32,8 @@ def create(client: Any, **body: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def test_anonymous_gets_401_with_bearer_challenge(app_client: TestClient[Litestar]) -> None:
-    response = app_client.get("/api/v1/items")
+def test_anonymous_gets_401_with_bearer_challenge(api_client: TestClient[Litestar]) -> None:
+    response = api_client.get("/api/v1/items")
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -216,7 +214,7 @@ def test_export_streams_ndjson(alice: User, bob: User, client_for: ClientFor) ->
     assert [json.loads(line)["name"] for line in lines] == names
 
 
-def test_blocking_overlaps(alice: User, client_for: ClientFor) -> None:
+def test_blocking(alice: User, client_for: ClientFor) -> None:
     client = client_for(alice)
 
     assert client.get("/api/v1/items/blocking", params={"ms": 5}).json() == {"slept_ms": 5}
@@ -230,7 +228,7 @@ def test_blocking_overlaps(alice: User, client_for: ClientFor) -> None:
     assert time.perf_counter() - started < 0.7
 
 
-def test_attachments(alice: User, client_for: ClientFor, app_client: Any) -> None:
+def test_attachments(alice: User, client_for: ClientFor, api_client: Any) -> None:
     client = client_for(alice)
     item = create(client)
     url = f"/api/v1/items/{item['id']}/attachments"
@@ -254,23 +252,17 @@ def test_attachments(alice: User, client_for: ClientFor, app_client: Any) -> Non
 
     response = client.post(url, files=[("files", ("one", b"1", "text/plain"))])
     assert response.status_code == 201
-    assert pointers(client.post(url, files=[("other", ("x", b"1", "text/plain"))])) == {
-        "/body/files"
-    }
-    app_client.app.state.settings = app_client.app.state.settings.__class__(
-        **{**_fields(app_client.app.state.settings), "upload_max_bytes": 4}
-    )
+    other = [("other", ("x", b"1", "text/plain"))]
+    assert pointers(client.post(url, files=other)) == {"/body/files"}
+    settings = api_client.app.state.settings
+    api_client.app.state.settings = replace(settings, upload_max_bytes=4)
     response = client.post(url, files=[("files", ("c", b"12345", "text/plain"))])
     assert response.status_code == 413
     assert len(client.get(url).json()["items"]) == 3
 
 
-def _fields(settings: Any) -> dict[str, Any]:
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
-
-
-def test_openapi_operations(app_client: TestClient[Litestar]) -> None:
-    paths = app_client.get("/api/schema/openapi.json").json()["paths"]
+def test_openapi_operations(api_client: TestClient[Litestar]) -> None:
+    paths = api_client.get("/api/schema/openapi.json").json()["paths"]
 
     ops = {
         op["operationId"]
@@ -296,44 +288,35 @@ def test_openapi_operations(app_client: TestClient[Litestar]) -> None:
 
 
 def test_items_page_and_redirect(
-    alice: User, client_for: ClientFor, app_client: TestClient[Litestar]
+    alice: User, bob: User, client_for: ClientFor, csrf_client: CsrfClient
 ) -> None:
-    response = app_client.get("/items", follow_redirects=False)
-    assert response.status_code == 302
-    assert response.headers["location"] == "/auth/login?next=/items"
-
+    anonymous = csrf_client()
+    assert anonymous.get("/items").headers["Location"] == "/auth/login?next=/items"
     # The pages are session pages: a bearer token does not log a browser in.
     assert client_for(alice).get("/items", follow_redirects=False).status_code == 302
-    creds = {"username": "page-owner", "password": "page-owner-password"}
-    register = {**creds, "email": "page-owner@example.com"}
-    assert app_client.post("/api/v1/users", json=register).status_code == 201
-    token = app_client.post("/api/v1/auth/token", json=creds).json()["access_token"]
-    bearer = {"Authorization": f"Bearer {token}"}
-    body = {"name": "<script>alert(1)</script>", "price": "1.00"}
-    item = app_client.post("/api/v1/items", json=body, headers=bearer).json()
-    app_client.get("/auth/login")
-    csrf = {"X-CSRFToken": app_client.cookies["csrftoken"]}
-    login = app_client.post("/auth/login", data=creds, headers=csrf)
-    assert login.status_code == 200
-    # the session cookie is Secure (DEBUG off): send it by hand over the test's http
-    session = {"Cookie": f"sessionid={login.cookies['sessionid']}"}
-    page = app_client.get("/items", headers=session)
+
+    client = csrf_client(alice)
+    item = create(client_for(alice), name="<script>alert(1)</script>")
+    page = client.get("/items")
     assert page.status_code == 200
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-    assert "<script>alert(1)" not in page.text
-    assert "/static/items.css" in page.text and "/static/items.js" in page.text
+    html = page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert "/static/items.css" in html and "/static/items.js" in html
 
-    response = app_client.get(f"/items/{item['id']}/page", headers=session, follow_redirects=False)
+    response = client.get(f"/items/{item['id']}/page")
     assert response.status_code == 302
-    assert response.headers["location"] == f"/items#item-{item['id']}"
+    assert response.headers["Location"] == f"/items#item-{item['id']}"
+    other = csrf_client(bob)
+    assert other.get(f"/items/{item['id']}/page").status_code == 404
 
 
-def test_static_files(app_client: TestClient[Litestar]) -> None:
-    assert app_client.get("/static/items.css").headers["content-type"].startswith("text/css")
-    response = app_client.get("/static/items.js")
+def test_static_files(api_client: TestClient[Litestar]) -> None:
+    assert api_client.get("/static/items.css").headers["content-type"].startswith("text/css")
+    response = api_client.get("/static/items.js")
     assert response.headers["content-type"].startswith("text/javascript")
-    assert app_client.get("/static/../config/settings.py").status_code == 404
-    assert app_client.get("/static/%2e%2e/config/settings.py").status_code == 404
+    assert api_client.get("/static/../config/settings.py").status_code == 404
+    assert api_client.get("/static/%2e%2e/config/settings.py").status_code == 404
 
 
 def test_integrity_error_is_409(
@@ -354,36 +337,23 @@ def test_integrity_error_is_409(
     assert "secret" not in response.text
 
 
-def test_options_needs_no_auth(app_client: TestClient[Litestar]) -> None:
-    response = app_client.options("/api/v1/items")
+def test_options_needs_no_auth(api_client: TestClient[Litestar]) -> None:
+    response = api_client.options("/api/v1/items")
 
     assert response.status_code == 204
     assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
 
 
 def test_admin_lists_items(
-    staff: User, alice: User, client_for: ClientFor, app_client: TestClient[Litestar]
+    staff: User, alice: User, client_for: ClientFor, api_client: TestClient[Litestar]
 ) -> None:
     create(client_for(alice), name="Admin-visible")
-    settings = app_client.app.state.settings
-
-    async def set_password() -> None:
-        engine = create_async_engine(settings.database_url)
-        async with engine.begin() as connection:
-            hashed = PasswordHash.recommended().hash("password-123")
-            await connection.execute(
-                update(User).where(User.id == staff.id).values(password=hashed)
-            )
-        await engine.dispose()
-
-    asyncio.run(set_password())
     # The admin session cookie is Secure (DEBUG off): talk https to the same app.
-    with TestClient(app=app_client.app, base_url="https://testserver.local") as admin:
-        response = admin.post(
-            "/admin/login", data={"username": "staff", "password": "password-123"}
-        )
-        assert response.status_code in (200, 302)
-        response = admin.get("/admin/item/list")
+    with TestClient(app=api_client.app, base_url="https://testserver.local") as client:
+        login = {"username": "staff", "password": "password-123"}
+        assert client.post("/admin/login", data=login).status_code in (200, 302)
+
+        response = client.get("/admin/item/list")
         assert response.status_code == 200
         assert "Admin-visible" in response.text
-        assert admin.get("/admin/attachment/list").status_code == 200
+        assert client.get("/admin/attachment/list").status_code == 200

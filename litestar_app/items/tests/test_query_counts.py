@@ -9,14 +9,14 @@ listener on the app's engine counts each statement one request sends to the data
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.testing import TestClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -25,6 +25,8 @@ from items.models import Attachment, Item
 from users.models import OutboxEmail, User
 
 ClientFor = Callable[[User], Any]
+BulkCreate = Callable[[Iterable[Any]], list[Any]]
+AddItems = Callable[[User, int], list[Item]]
 
 # Bearer user lookup + COUNT(*) + the page. A change here is a deliberate decision.
 ITEMS_LIST_QUERIES = 3
@@ -34,25 +36,35 @@ ATTACHMENTS_LIST_QUERIES = 3
 EMAILS_LIST_QUERIES = 2
 
 
-def insert(settings: Settings, rows: list[Any]) -> None:
-    """Add ORM rows straight through a throwaway engine (no HTTP, no counting)."""
+@pytest.fixture
+def bulk_create(settings: Settings) -> Callable[[Iterable[Any]], list[Any]]:
+    """``bulk_create(rows)``: add ORM rows straight through a throwaway engine (no HTTP, no
+    counting)."""
 
-    async def run() -> None:
-        engine = create_async_engine(settings.database_url)
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            db.add_all(rows)
-            await db.commit()
-        await engine.dispose()
+    def factory(rows: Iterable[Any]) -> list[Any]:
+        async def run() -> None:
+            engine = create_async_engine(settings.database_url)
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+                db.add_all(added)
+                await db.commit()
+            await engine.dispose()
 
-    asyncio.run(run())
+        added = list(rows)
+        asyncio.run(run())
+        return added
+
+    return factory
 
 
-def add_items(settings: Settings, owner: User, count: int) -> list[Item]:
-    items = [
-        Item(name=f"item-{n:03}", price=Decimal("1.00"), owner_id=owner.id) for n in range(count)
-    ]
-    insert(settings, list(items))
-    return items
+@pytest.fixture
+def add_items(bulk_create: BulkCreate) -> Callable[[User, int], list[Item]]:
+    def factory(owner: User, count: int) -> list[Item]:
+        return bulk_create(
+            Item(name=f"item-{n:03}", price=Decimal("1.00"), owner_id=owner.id)
+            for n in range(count)
+        )
+
+    return factory
 
 
 @contextmanager
@@ -73,54 +85,48 @@ def counting(app: Litestar) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def queries_for(app_client: TestClient[Litestar], client: Any, url: str) -> int:
-    """Queries one GET runs (asserting it succeeded)."""
-    with counting(app_client.app) as statements:
+def queries_for(client: Any, url: str) -> int:
+    """Queries one GET runs (asserting it succeeded and returned what was asked for)."""
+    with counting(client.app) as statements:
         response = client.get(url)
     assert response.status_code == 200, response.content
     return len(statements)
 
 
 def test_items_list_queries_do_not_grow_with_page_size(
-    alice: User, client_for: ClientFor, app_client: TestClient[Litestar], settings: Settings
+    alice: User, client_for: ClientFor, add_items: AddItems
 ) -> None:
-    add_items(settings, alice, 120)
+    add_items(alice, 120)
     client = client_for(alice)
-    queries_for(app_client, client, "/api/v1/items?limit=1")  # warm up (pool, first connect)
+    queries_for(client, "/api/v1/items?limit=1")  # warm up (first-request setup queries)
 
-    small = queries_for(app_client, client, "/api/v1/items?limit=20")
-    large = queries_for(app_client, client, "/api/v1/items?limit=100")
+    small = queries_for(client, "/api/v1/items?limit=20")
+    large = queries_for(client, "/api/v1/items?limit=100")
 
     assert len(client.get("/api/v1/items?limit=100").json()["items"]) == 100
     assert small == large == ITEMS_LIST_QUERIES
 
 
 def test_staff_list_of_everyones_items_is_constant_too(
-    alice: User,
-    bob: User,
-    staff: User,
-    client_for: ClientFor,
-    app_client: TestClient[Litestar],
-    settings: Settings,
+    alice: User, bob: User, staff: User, client_for: ClientFor, add_items: AddItems
 ) -> None:
-    add_items(settings, alice, 60)
-    add_items(settings, bob, 60)
+    add_items(alice, 60)
+    add_items(bob, 60)
     client = client_for(staff)
-    queries_for(app_client, client, "/api/v1/items?limit=1")
+    queries_for(client, "/api/v1/items?limit=1")
 
-    small = queries_for(app_client, client, "/api/v1/items?limit=20&ordering=-price")
-    large = queries_for(app_client, client, "/api/v1/items?limit=100&ordering=-price")
+    small = queries_for(client, "/api/v1/items?limit=20&ordering=-price")
+    large = queries_for(client, "/api/v1/items?limit=100&ordering=-price")
 
     assert small == large == ITEMS_LIST_QUERIES
 
 
 def test_attachments_list_queries_do_not_grow_with_attachments(
-    alice: User, client_for: ClientFor, app_client: TestClient[Litestar], settings: Settings
+    alice: User, client_for: ClientFor, add_items: AddItems, bulk_create: BulkCreate
 ) -> None:
-    one, many = add_items(settings, alice, 2)
-    insert(
-        settings,
-        [
+    one, many = add_items(alice, 2)
+    for item, count in ((one, 1), (many, 10)):
+        bulk_create(
             Attachment(
                 item_id=item.id,
                 filename=f"f{n}.txt",
@@ -128,38 +134,29 @@ def test_attachments_list_queries_do_not_grow_with_attachments(
                 size=1,
                 storage_name="x",
             )
-            for item, count in ((one, 1), (many, 10))
             for n in range(count)
-        ],
-    )
+        )
     client = client_for(alice)
-    queries_for(app_client, client, f"/api/v1/items/{one.id}/attachments")
+    queries_for(client, f"/api/v1/items/{one.id}/attachments")
 
-    small = queries_for(app_client, client, f"/api/v1/items/{one.id}/attachments")
-    large = queries_for(app_client, client, f"/api/v1/items/{many.id}/attachments")
+    small = queries_for(client, f"/api/v1/items/{one.id}/attachments")
+    large = queries_for(client, f"/api/v1/items/{many.id}/attachments")
 
     assert len(client.get(f"/api/v1/items/{many.id}/attachments").json()["items"]) == 10
     assert small == large == ATTACHMENTS_LIST_QUERIES
 
 
 def test_emails_list_queries_do_not_grow_with_emails(
-    alice: User,
-    bob: User,
-    client_for: ClientFor,
-    app_client: TestClient[Litestar],
-    settings: Settings,
+    alice: User, bob: User, client_for: ClientFor, bulk_create: BulkCreate
 ) -> None:
-    insert(
-        settings,
-        [
+    for user, count in ((alice, 1), (bob, 10)):
+        bulk_create(
             OutboxEmail(user_id=user.id, to_email=user.email, subject=f"s{n}", body="b")
-            for user, count in ((alice, 1), (bob, 10))
             for n in range(count)
-        ],
-    )
-    queries_for(app_client, client_for(alice), "/api/v1/users/me/emails")
+        )
+    queries_for(client_for(alice), "/api/v1/users/me/emails")
 
-    small = queries_for(app_client, client_for(alice), "/api/v1/users/me/emails")
-    large = queries_for(app_client, client_for(bob), "/api/v1/users/me/emails")
+    small = queries_for(client_for(alice), "/api/v1/users/me/emails")
+    large = queries_for(client_for(bob), "/api/v1/users/me/emails")
 
     assert small == large == EMAILS_LIST_QUERIES

@@ -13,56 +13,28 @@ from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common.errors import NotFoundError, PermissionDeniedError
-from common.models import TimestampedModel
 from common.pagination import LimitOffset
+from config.settings import Settings
 from items.services import ItemFields, ItemFilters, ItemService, sanitize_filename
 from users.models import User
 
 pytestmark = pytest.mark.anyio
 
 PAGE = LimitOffset(limit=20, offset=0)
+ServiceOf = Callable[[User], ItemService]
 
 
 @pytest.fixture
-async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    # Unit tests only: the real schema comes from the Alembic migrations.
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'items.sqlite3'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(TimestampedModel.metadata.create_all)
+async def session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test's database (its tables come from the ``settings`` fixture)."""
+    engine = create_async_engine(settings.database_url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as db_session:
         yield db_session
     await engine.dispose()
 
 
 @pytest.fixture
-def upload_dir(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
-async def make_user(session: AsyncSession, username: str, *, is_staff: bool = False) -> User:
-    user = User(username=username, email=f"{username}@example.com", password="x", is_staff=is_staff)
-    session.add(user)
-    await session.flush()
-    return user
-
-
-@pytest.fixture
-async def alice(session: AsyncSession) -> User:
-    return await make_user(session, "alice")
-
-
-@pytest.fixture
-async def bob(session: AsyncSession) -> User:
-    return await make_user(session, "bob")
-
-
-@pytest.fixture
-async def staff(session: AsyncSession) -> User:
-    return await make_user(session, "staff", is_staff=True)
-
-
-@pytest.fixture
-def service_of(session: AsyncSession, upload_dir: Path) -> Callable[[User], ItemService]:
+def service_of(session: AsyncSession, upload_dir: Path) -> ServiceOf:
     """``service_of(user)``: the user's ``ItemService`` on the test's session."""
     return lambda user: ItemService(session=session, user=user, upload_dir=upload_dir)
 
@@ -73,7 +45,7 @@ async def make_items(service: ItemService, *names_prices: tuple[str, str]) -> No
 
 
 async def test_users_see_only_their_items_staff_see_all(
-    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
+    alice: User, bob: User, staff: User, service_of: ServiceOf
 ) -> None:
     await make_items(service_of(alice), ("a1", "1.00"), ("a2", "2.00"))
     await make_items(service_of(bob), ("b1", "3.00"))
@@ -84,7 +56,7 @@ async def test_users_see_only_their_items_staff_see_all(
 
 
 async def test_another_users_item_is_not_found(
-    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
+    alice: User, bob: User, staff: User, service_of: ServiceOf
 ) -> None:
     item = await service_of(alice).create_item(
         ItemFields(name="x", price=Decimal("1"), description=None)
@@ -97,9 +69,7 @@ async def test_another_users_item_is_not_found(
     assert (await service_of(staff).get_item(item.id)).id == item.id
 
 
-async def test_filters_ordering_and_paging(
-    alice: User, service_of: Callable[[User], ItemService]
-) -> None:
+async def test_filters_ordering_and_paging(alice: User, service_of: ServiceOf) -> None:
     await make_items(
         service_of(alice), ("Banana", "3.00"), ("apple", "1.50"), ("Cherry", "2.00"), ("b2", "2.00")
     )
@@ -120,7 +90,7 @@ async def test_filters_ordering_and_paging(
 
 
 async def test_owner_filter_rule(
-    alice: User, bob: User, staff: User, service_of: Callable[[User], ItemService]
+    alice: User, bob: User, staff: User, service_of: ServiceOf
 ) -> None:
     await make_items(service_of(bob), ("b1", "3.00"))
 
@@ -130,18 +100,14 @@ async def test_owner_filter_rule(
     assert (await service_of(staff).list_items(ItemFilters(owner=bob.id), PAGE))[1] == 1
 
 
-async def test_database_check_constraints(
-    alice: User, service_of: Callable[[User], ItemService]
-) -> None:
+async def test_database_check_constraints(alice: User, service_of: ServiceOf) -> None:
     with pytest.raises(IntegrityError):
         await service_of(alice).create_item(
             ItemFields(name="x", price=Decimal("-1"), description=None)
         )
 
 
-async def test_export_is_ordered(
-    alice: User, session: AsyncSession, service_of: Callable[[User], ItemService]
-) -> None:
+async def test_export_is_ordered(alice: User, session: AsyncSession, service_of: ServiceOf) -> None:
     await make_items(service_of(alice), ("one", "1"), ("two", "2"), ("three", "3"))
     await session.commit()  # the export reads on a session of its own
 
@@ -149,7 +115,7 @@ async def test_export_is_ordered(
 
 
 async def test_attachments_are_stored_under_generated_names(
-    alice: User, upload_dir: Path, service_of: Callable[[User], ItemService]
+    alice: User, upload_dir: Path, service_of: ServiceOf
 ) -> None:
     service = service_of(alice)
     item = await service.create_item(ItemFields(name="x", price=Decimal("1"), description=None))
