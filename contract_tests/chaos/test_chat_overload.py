@@ -2,9 +2,10 @@
 
 100 clients in one room each send 5 messages at once (500 broadcasts, 50,000 deliveries), on
 both apps and in both modes; ``CHAT_OVERLOAD_CLIENTS=300`` is issue 13's load (1,500
-broadcasts, 450,000 deliveries: on a loaded 2-core machine this one client process then
-cannot answer the server's keep-alive pings in time and uvicorn closes most sockets with
-1011). Afterwards, with the room's history (REST) as the truth:
+broadcasts, 450,000 deliveries: 1.5 min per mode on a quiet 2-core machine; under heavy
+load this one client process may not answer the server's keep-alive pings in time, and
+uvicorn closes those sockets with 1011, which the check counts but does not excuse as
+silent). Afterwards, with the room's history (REST) as the truth:
 
 * every message a client did not receive is announced to that client by a ``lagging`` error
   frame (websocket-protocol.md, "Overload"), and a client gets ``lagging`` only when it did
