@@ -25,22 +25,18 @@ if TYPE_CHECKING:
 
 users_router = Router(
     path="/",
-    # with_head: each GET also answers HEAD (Litestar answers 405 unless HEAD is declared).
-    route_handlers=with_head(
-        [
-            api.create_user,
-            api.me,
-            api.my_emails,
-            api.retrieve_user,
-            api.destroy_user,
-            api.issue_token,
-            api.get_preferences,
-            api.put_preferences,
-        ]
-    ),
+    route_handlers=[
+        api.UserCreateController,
+        api.UserMeController,
+        api.UserEmailsController,
+        api.UserDetailController,
+        api.TokenController,
+        api.PreferencesController,
+    ],
     dependencies={"user": Provide(current_user)},
 )
 
+# with_head: each GET also answers HEAD (Litestar answers 405 unless HEAD is declared).
 session_handlers = with_head([session.login_form, session.login, session.whoami, session.logout])
 
 
