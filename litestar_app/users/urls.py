@@ -14,7 +14,6 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 
-from compat.routing import with_head
 from compat.sessions import LazySessionConfig
 from users import api, session
 from users.auth import HeaderAuthSessionMiddleware, auth_middleware
@@ -36,8 +35,7 @@ users_router = Router(
     dependencies={"user": Provide(current_user)},
 )
 
-# with_head: each GET also answers HEAD (Litestar answers 405 unless HEAD is declared).
-session_handlers = with_head([session.login_form, session.login, session.whoami, session.logout])
+session_handlers = [session.LoginController, session.WhoAmIController, session.LogoutController]
 
 
 def session_config(settings: Settings) -> ServerSideSessionConfig:
