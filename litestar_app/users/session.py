@@ -14,7 +14,7 @@ import secrets
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
@@ -38,7 +38,6 @@ SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
 SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
 
 P400 = problem_spec(400, "Missing form field.")
 P401 = problem_spec(401, "Not logged in / wrong credentials.")
@@ -209,7 +208,7 @@ class LogoutController(Controller):
         status_code=204,
         responses={204: LOGGED_OUT, 303: P303_LOGOUT, 403: P403},
     )
-    async def logout(self, request: Request[Any, Any, Any], state: State) -> Response[None]:
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
         """Delete the session; the session middleware clears the cookie."""
         # The header (scripts) or the hidden form field (the pages' logout form, decision 30).
         enforce_csrf(request, (await request.form()).get("csrfmiddlewaretoken") or None)

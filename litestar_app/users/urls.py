@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 users_router = Router(
-    path="/",
+    path="/api/v1",
     route_handlers=[
         api.UserCreateController,
         api.UserMeController,
