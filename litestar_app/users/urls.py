@@ -1,6 +1,7 @@
 """Routes of the users feature.
 
-``users_router`` is mounted under ``/api/v1``; ``session_handlers`` at the root (/auth/*).
+``users_router`` holds the API controllers (under ``/api/v1``), ``session_handlers`` the
+session ones (at the root: /auth/*); one controller per Django view class, same order.
 ``session_config`` / ``middleware`` are what ``UsersPlugin`` adds for this feature
 (sessions, rate limit, authentication; the stores are the app's, ``common.stores``).
 """
