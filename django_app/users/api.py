@@ -173,14 +173,7 @@ class TokenView(ContractViewMixin, APIView):
         tags=["auth"],
         summary="Issue an access token",
         request=TokenRequestSerializer,
-        responses={
-            200: TokenSerializer,
-            400: P400,
-            401: P401,
-            413: P413,
-            415: P415,
-            429: P429,
-        },
+        responses={200: TokenSerializer, 400: P400, 401: P401, 413: P413, 415: P415, 429: P429},
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Router
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.plugins import InitPluginProtocol
 from litestar_saq import SAQConfig, SAQPlugin
@@ -45,9 +44,7 @@ class UsersPlugin(InitPluginProtocol):
         sqlalchemy = next((p for p in app_config.plugins if isinstance(p, SQLAlchemyPlugin)), None)
         if sqlalchemy is None:
             raise ImproperlyConfiguredException("UsersPlugin needs the SQLAlchemyPlugin first")
-        app_config.route_handlers.extend(
-            [Router(path="/api/v1", route_handlers=[users_router]), *session_handlers]
-        )
+        app_config.route_handlers.extend([users_router, *session_handlers])
         app_config.middleware.extend(middleware(self.settings))  # rate limit, sessions, auth
         app_config.listeners.extend(LISTENERS)
         config = sqlalchemy.config[0]

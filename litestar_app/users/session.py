@@ -13,8 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
@@ -25,6 +25,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import ProblemDetailsException, problem_spec
+from compat.routing import head_twin
 from compat.sessions import rotate_session
 from users import pages, services
 from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
@@ -37,7 +38,6 @@ SESSION_SAFE: list[SecurityRequirement] = [{"sessionCookie": []}]
 SESSION_UNSAFE: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
 
 P400 = problem_spec(400, "Missing form field.")
 P401 = problem_spec(401, "Not logged in / wrong credentials.")
@@ -70,133 +70,149 @@ def enforce_csrf(request: Request[Any, Any, Any], form_token: str | None = None)
         raise PermissionDeniedException("CSRF verification failed.")
 
 
-@get(
-    "/auth/login",
-    operation_id="session_login_form",
-    tags=["session"],
-    summary="The login form",
-    media_type=MediaType.HTML,
-)
-async def login_form(request: Request[Any, Any, Any]) -> Template:
-    """The login page (template ``users/login.html``); sets the ``csrftoken`` cookie."""
-    return login_page(request, next_url=request.query_params.get("next", ""))
-
-
 def login_page(request: Request[Any, Any, Any], **kwargs: Any) -> Template:
     """The login page with the ``csrftoken`` cookie's token (a new one when there is none)."""
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
     return pages.login_page(request, csrf=token, cookies=[csrf_cookie(token)], **kwargs)
 
 
-@post(
-    "/auth/login",
-    operation_id="session_login",
-    security=CSRF_ONLY,
-    tags=["session"],
-    summary="Log in with a form (session cookie)",
-    status_code=200,
-    responses={200: LOGGED_IN, 303: P303_LOGIN, 400: P400, 401: P401, 403: P403, 415: P415},
-)
-async def login(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    # Declares (and documents in OpenAPI) the urlencoded form body; Litestar parses it.
-    # A non-form body parses as an empty form, so the checks below still answer 415 first.
-    data: Annotated[
-        LoginForm,
-        Body(
-            media_type=RequestEncodingType.URL_ENCODED,
-            schema_extra={"required": LOGIN_FORM_REQUIRED},
-        ),
-    ],
-) -> Response[Any]:
-    """Check the form credentials and start a session."""
-    # Security checks before parsing: CSRF (403) before the content type (415).
-    enforce_csrf(request, data.csrfmiddlewaretoken or None)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in FORM_MEDIA_TYPES:
-        raise ProblemDetailsException("Send a form body.", status_code=415)
-    fields = {"username": data.username, "password": data.password}
-    errors = [
-        {"key": name, "source": "body", "message": "This field is required."}
-        for name, value in fields.items()
-        if not value
-    ] + [
-        # PostgreSQL refuses NUL in text; Django's form fields reject it the same way.
-        {"key": name, "source": "body", "message": "Null characters are not allowed."}
-        for name, value in fields.items()
-        if "\x00" in value
-    ]
-    # A browser's form post (decision 30): the form again with an error, or a redirect.
-    html = pages.wants_html(request)
-    next_url = (await request.form()).get("next", "") if html else ""
-    if errors:
-        if html:
-            return login_page(
-                request,
-                status=400,
-                error="Enter your username and password.",
-                username=data.username,
-                next_url=next_url,
-            )
-        raise ValidationException("Missing form fields.", extra=errors)
-    user = await services.authenticate_user(db_session, data.username, data.password)
-    if user is None:
-        if html:
-            return login_page(
-                request,
-                status=400,
-                error="Invalid username or password.",
-                username=data.username,
-                next_url=next_url,
-            )
-        raise ProblemDetailsException("Invalid credentials.", status_code=401)
-    rotate_session(request)  # decision 22: never keep a client-chosen or pre-login id
-    request.set_session({SESSION_USER_KEY: str(user.id)})
-    if html:
-        redirect = pages.see_other(pages.safe_next(next_url))
-        redirect.set_cookie(csrf_cookie(secrets.token_urlsafe(32)))
-        return redirect
-    return Response(
-        SessionUser(id=user.id, username=user.username),
-        cookies=[csrf_cookie(secrets.token_urlsafe(32))],  # rotate CSRF on login, like Django
+class LoginController(Controller):
+    path = "/auth/login"
+
+    @get(
+        operation_id="session_login_form",
+        tags=["session"],
+        summary="The login form",
+        media_type=MediaType.HTML,
     )
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        """The login page (template ``users/login.html``); sets the ``csrftoken`` cookie."""
+        return login_page(request, next_url=request.query_params.get("next", ""))
+
+    @post(
+        operation_id="session_login",
+        tags=["session"],
+        security=CSRF_ONLY,
+        summary="Log in with a form (session cookie)",
+        status_code=200,
+        responses={
+            200: LOGGED_IN,
+            303: P303_LOGIN,
+            400: P400,
+            401: P401,
+            403: P403,
+            415: P415,
+        },
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        # Declares (and documents in OpenAPI) the urlencoded form body; Litestar parses it.
+        # A non-form body parses as an empty form, so the checks below still answer 415 first.
+        data: Annotated[
+            LoginForm,
+            Body(
+                media_type=RequestEncodingType.URL_ENCODED,
+                schema_extra={"required": LOGIN_FORM_REQUIRED},
+            ),
+        ],
+    ) -> Response[Any]:
+        """Check the form credentials and start a session."""
+        # Security checks before parsing: CSRF (403) before the content type (415).
+        enforce_csrf(request, data.csrfmiddlewaretoken or None)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in FORM_MEDIA_TYPES:
+            raise ProblemDetailsException("Send a form body.", status_code=415)
+        fields = {"username": data.username, "password": data.password}
+        errors = [
+            {"key": name, "source": "body", "message": "This field is required."}
+            for name, value in fields.items()
+            if not value
+        ] + [
+            # PostgreSQL refuses NUL in text; Django's form fields reject it the same way.
+            {"key": name, "source": "body", "message": "Null characters are not allowed."}
+            for name, value in fields.items()
+            if "\x00" in value
+        ]
+        # A browser's form post (decision 30): the form again with an error, or a redirect.
+        html = pages.wants_html(request)
+        next_url = (await request.form()).get("next", "") if html else ""
+        if errors:
+            if html:
+                return login_page(
+                    request,
+                    status=400,
+                    error="Enter your username and password.",
+                    username=data.username,
+                    next_url=next_url,
+                )
+            raise ValidationException("Missing form fields.", extra=errors)
+        user = await services.authenticate_user(db_session, data.username, data.password)
+        if user is None:
+            if html:
+                return login_page(
+                    request,
+                    status=400,
+                    error="Invalid username or password.",
+                    username=data.username,
+                    next_url=next_url,
+                )
+            raise ProblemDetailsException("Invalid credentials.", status_code=401)
+        rotate_session(request)  # decision 22: never keep a client-chosen or pre-login id
+        request.set_session({SESSION_USER_KEY: str(user.id)})
+        if html:
+            redirect = pages.see_other(pages.safe_next(next_url))
+            redirect.set_cookie(csrf_cookie(secrets.token_urlsafe(32)))
+            return redirect
+        return Response(
+            SessionUser(id=user.id, username=user.username),
+            cookies=[csrf_cookie(secrets.token_urlsafe(32))],  # rotate CSRF on login, like Django
+        )
+
+    login_form_head = head_twin(login_form)
 
 
-@get(
-    "/auth/whoami",
-    operation_id="session_whoami",
-    security=SESSION_SAFE,
-    tags=["session"],
-    summary="The logged-in session user",
-    responses={401: P401},
-)
-async def whoami(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-) -> SessionUser:
-    """The user of the current session, else 401."""
-    session = request.scope.get("session")
-    user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
-    user = await services.get_active_user(db_session, user_id) if user_id else None
-    if user is None:
-        raise ProblemDetailsException("Not logged in.", status_code=401)
-    return SessionUser(id=user.id, username=user.username)
+class WhoAmIController(Controller):
+    path = "/auth/whoami"
+
+    @get(
+        operation_id="session_whoami",
+        tags=["session"],
+        security=SESSION_SAFE,
+        summary="The logged-in session user",
+        responses={401: P401},
+    )
+    async def whoami(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> SessionUser:
+        """The user of the current session, else 401."""
+        session = request.scope.get("session")
+        user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
+        user = await services.get_active_user(db_session, user_id) if user_id else None
+        if user is None:
+            raise ProblemDetailsException("Not logged in.", status_code=401)
+        return SessionUser(id=user.id, username=user.username)
+
+    whoami_head = head_twin(whoami)
 
 
-@post(
-    "/auth/logout",
-    operation_id="session_logout",
-    security=SESSION_UNSAFE,
-    tags=["session"],
-    summary="Log out (delete the session)",
-    status_code=204,
-    responses={204: LOGGED_OUT, 303: P303_LOGOUT, 403: P403},
-)
-async def logout(request: Request[Any, Any, Any], state: State) -> Response[None]:
-    """Delete the session; the session middleware clears the cookie."""
-    # The header (scripts) or the hidden form field (the pages' logout form, decision 30).
-    enforce_csrf(request, (await request.form()).get("csrfmiddlewaretoken") or None)
-    request.clear_session()
-    if pages.wants_html(request):
-        return pages.see_other(pages.LOGIN_URL)
-    return Response(None, status_code=204)
+class LogoutController(Controller):
+    path = "/auth/logout"
+
+    @post(
+        operation_id="session_logout",
+        tags=["session"],
+        security=SESSION_UNSAFE,
+        summary="Log out (delete the session)",
+        status_code=204,
+        responses={204: LOGGED_OUT, 303: P303_LOGOUT, 403: P403},
+    )
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """Delete the session; the session middleware clears the cookie."""
+        # The header (scripts) or the hidden form field (the pages' logout form, decision 30).
+        enforce_csrf(request, (await request.form()).get("csrfmiddlewaretoken") or None)
+        request.clear_session()
+        if pages.wants_html(request):
+            return pages.see_other(pages.LOGIN_URL)
+        return Response(None, status_code=204)

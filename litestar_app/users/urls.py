@@ -1,6 +1,7 @@
 """Routes of the users feature.
 
-``users_router`` is mounted under ``/api/v1``; ``session_handlers`` at the root (/auth/*).
+``users_router`` holds the API controllers (under ``/api/v1``), ``session_handlers`` the
+session ones (at the root: /auth/*); one controller per Django view class, same order.
 ``session_config`` / ``middleware`` are what ``UsersPlugin`` adds for this feature
 (sessions, rate limit, authentication; the stores are the app's, ``common.stores``).
 """
@@ -14,7 +15,6 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 
-from compat.routing import with_head
 from compat.sessions import LazySessionConfig
 from users import api, session
 from users.auth import HeaderAuthSessionMiddleware, auth_middleware
@@ -24,24 +24,19 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 users_router = Router(
-    path="/",
-    # with_head: each GET also answers HEAD (Litestar answers 405 unless HEAD is declared).
-    route_handlers=with_head(
-        [
-            api.create_user,
-            api.me,
-            api.my_emails,
-            api.retrieve_user,
-            api.destroy_user,
-            api.issue_token,
-            api.get_preferences,
-            api.put_preferences,
-        ]
-    ),
+    path="/api/v1",
+    route_handlers=[
+        api.UserCreateController,
+        api.UserMeController,
+        api.UserEmailsController,
+        api.UserDetailController,
+        api.TokenController,
+        api.PreferencesController,
+    ],
     dependencies={"user": Provide(current_user)},
 )
 
-session_handlers = with_head([session.login_form, session.login, session.whoami, session.logout])
+session_handlers = [session.LoginController, session.WhoAmIController, session.LogoutController]
 
 
 def session_config(settings: Settings) -> ServerSideSessionConfig:
