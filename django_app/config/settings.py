@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 
-# Order mirrors the Litestar app: process time, request id, security headers.
 MIDDLEWARE = [
     # Outermost: one access line per request, its duration covering every other layer.
     "common.logging.AccessLogMiddleware",
@@ -122,7 +121,6 @@ TEMPLATES = [
 # --- Data ---------------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
-# Seconds a write waits for SQLite's lock before the request answers 503 (SQLite only).
 SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "15"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
@@ -136,8 +134,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             DATABASES["default"]["NAME"] = str(_sqlite_path)
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
-    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503; the
-    # Litestar twin does the same. The contract suite's lock test sets a short one.
+    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
@@ -200,16 +197,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_SOCKET_TIMEOUT = 1.0
 
 # Prefix of every pub/sub channel and group name (Redis pub/sub ignores the database index,
-# so two deployments sharing one Redis need different prefixes). It becomes part of Channels
-# group names: letters, digits, "-", "_" and "." only, short enough to leave room for a room.
+# so two deployments sharing one Redis need different prefixes).
 CHANNELS_PREFIX = _channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat"))
 
 #: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
 SECURITY_CACHE = "security"
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
-# Chat broadcasts queued for one connection that has not sent them yet (WS_SEND_BACKLOG); past
-# it the connection misses messages and gets one ``lagging`` error frame per gap instead.
+# Broadcasts queued per connection; past it the connection gets a ``lagging`` frame.
 WS_SEND_BACKLOG = int(os.environ.get("WS_SEND_BACKLOG", "100"))
 if REDIS_URL:
     _redis_cache = {
@@ -250,8 +245,7 @@ else:
         },
     }
     # One process: groups live in memory. ``capacity`` bounds each connection's channel; a
-    # group_send to a full channel drops the message for that (slow) connection only, and
-    # this layer reports the drop so the connection gets a ``lagging`` frame (never silent).
+    # group_send to a full channel drops the message for that connection only, and reports it.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "compat.channels.ReportingInMemoryChannelLayer",

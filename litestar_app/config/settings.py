@@ -105,10 +105,9 @@ class Settings:
     db_pool_size: int = 20
     """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
     db_pool_pre_ping: bool = False
-    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``; see asgi.py)."""
+    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``)."""
     sqlite_busy_timeout_s: float = 15.0
-    """Seconds a write waits for SQLite's lock before the request answers 503
-    (``SQLITE_BUSY_TIMEOUT_S``; the sqlite3 default, 5 s, failed bursts under load)."""
+    """Seconds a write waits for SQLite's lock before the request answers 503."""
     password_hashing: str = "default"
     """``fast`` (test servers only, refused in production): argon2id at its lowest cost
     (``PASSWORD_HASHING``, read by users/hashing.py at import)."""
@@ -121,8 +120,7 @@ class Settings:
     ws_broadcast_timeout: float = 1.5
     """Upper bound in seconds for one chat broadcast (``WS_BROADCAST_TIMEOUT``)."""
     ws_send_backlog: int = 100
-    """Broadcasts queued per connection; past it the connection gets a ``lagging`` frame
-    (``WS_SEND_BACKLOG``)."""
+    """Broadcasts queued per connection; past it the connection gets a ``lagging`` frame."""
 
     @classmethod
     def from_env(cls) -> Self:
