@@ -1,9 +1,9 @@
 """Settings read from the environment (one vocabulary for both apps).
 
 Every value comes from an environment variable with a development default, so the same
-variables configure both apps (12-factor). Django reads this module once, at start-up: a
-fresh checkout runs on an embedded SQLite file and in-process caches/channel layers, and
-production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+variables configure both apps (12-factor): a fresh checkout runs on an embedded SQLite file
+without Redis, and production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+Django reads this module once, at start-up.
 """
 
 import os
@@ -14,6 +14,7 @@ from typing import Any
 
 import dj_database_url
 from django.conf import global_settings
+from django.core.exceptions import ImproperlyConfigured
 
 from common.logging import configure_structlog, logging_config
 
@@ -179,8 +180,6 @@ AUTH_USER_MODEL = "users.User"
 # hashers stay listed so existing hashes still verify. Refused with APP_ENV=production.
 PASSWORD_HASHING = os.environ.get("PASSWORD_HASHING", "default").strip().lower() or "default"
 if PASSWORD_HASHING not in {"default", "fast"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"PASSWORD_HASHING must be 'default' or 'fast', not {PASSWORD_HASHING!r}"
     )
@@ -202,8 +201,6 @@ CHANNELS_PREFIX = _channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat"))
 
 #: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
 SECURITY_CACHE = "security"
-CACHES: dict[str, dict[str, Any]]
-CHANNEL_LAYERS: dict[str, dict[str, Any]]
 # Broadcasts queued per connection; past it the connection gets a ``lagging`` frame.
 WS_SEND_BACKLOG = int(os.environ.get("WS_SEND_BACKLOG", "100"))
 if REDIS_URL:
@@ -216,11 +213,11 @@ if REDIS_URL:
         },
     }
     # Redis evicts nothing unless it runs with a maxmemory eviction policy (keep it noeviction).
-    CACHES = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
+    CACHES: dict[str, dict[str, Any]] = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
     # The pub/sub layer reconnects (and re-subscribes) by itself after a Redis outage; the
     # core layer's blocking BLPOP workers do not. A short connect timeout keeps a publish
     # during an outage from hanging (the chat consumer also bounds it: WS_BROADCAST_TIMEOUT).
-    CHANNEL_LAYERS = {
+    CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
@@ -326,11 +323,10 @@ CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 CSRF_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie is not a credential (it only proves same-origin), so it is not Secure-only.
 CSRF_FAILURE_VIEW = "compat.sessions.csrf_failure"
-if REDIS_URL:
-    # Sessions live in Redis (through the cache), like the rate-limit counters.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-else:
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in Redis (through the cache) when there is one, like the rate-limit counters.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # --- DRF and OpenAPI ----------------------------------------------------------------------
 
@@ -433,8 +429,6 @@ def production_problems() -> list[str]:
 
 if APP_ENV == "production":
     if _problems := production_problems():
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("unsafe production settings: " + "; ".join(_problems))
     # TLS terminates at the proxy, which sets X-Forwarded-Proto; /health stays plain http for
     # the load balancer's probe.

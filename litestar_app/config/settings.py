@@ -1,8 +1,10 @@
 """Settings read from the environment (one vocabulary for both apps).
 
 Every value comes from an environment variable with a development default, so the same
-variables configure both apps (12-factor). ``Settings.from_env()`` is called once, by
-``config.asgi.create_app``; tests build their own ``Settings`` instead of patching globals.
+variables configure both apps (12-factor): a fresh checkout runs on an embedded SQLite file
+without Redis, and production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+``Settings.from_env()`` is called once, by ``config.asgi.create_app``; tests build their own
+``Settings`` instead of patching globals.
 """
 
 import os
@@ -164,8 +166,7 @@ class Settings:
     def production_problems(self) -> list[str]:
         """Why these settings must not serve production traffic (empty when they may).
 
-        Litestar has no deployment checklist; ``create_app`` refuses to build a production
-        app while this list is not empty (Django's settings module does the same).
+        Litestar has no deployment checklist; :meth:`check` makes them fatal instead.
         """
         problems = []
         if self.debug:
