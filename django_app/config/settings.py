@@ -67,7 +67,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
-    # Swagger UI and ReDoc as static files of a pinned package (no CDN; see SPECTACULAR_SETTINGS).
     "drf_spectacular_sidecar",
     "common",
     "users",
@@ -127,13 +126,11 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A relative SQLite path is relative to this app folder, not the current directory.
-    _sqlite_path = Path(str(DATABASES["default"]["NAME"]))
-    if str(_sqlite_path) != ":memory:":
-        if not _sqlite_path.is_absolute():
-            _sqlite_path = BASE_DIR / _sqlite_path
-            DATABASES["default"]["NAME"] = str(_sqlite_path)
+    if DATABASES["default"]["NAME"] != ":memory:":
+        # A relative path is resolved against BASE_DIR; an absolute one replaces it.
+        _sqlite_path = BASE_DIR / str(DATABASES["default"]["NAME"])
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        DATABASES["default"]["NAME"] = str(_sqlite_path)
     # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
     # sqlite3 default, 5 s, failed bursts under load), then the request answers 503.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
@@ -267,8 +264,6 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS")
 
 USE_TZ = True
 TIME_ZONE = "UTC"
-LANGUAGE_CODE = "en-us"
-USE_I18N = True
 
 STATIC_URL = "static/"
 # Project-level static files (the pages' CSS/JS); the admin's come from its app directory.

@@ -6,11 +6,9 @@ layered: what is set here (app layer) applies to every router, controller and ha
 unless a lower layer overrides it.
 """
 
-from __future__ import annotations
-
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -41,9 +39,6 @@ from config.urls import SCHEMA_PATH, route_handlers, schema_router
 from items.plugin import ItemsPlugin
 from users.auth import SECURITY_SCHEMES
 from users.plugin import UsersPlugin
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 
 @asynccontextmanager
@@ -86,7 +81,6 @@ def create_openapi_config() -> OpenAPIConfig:
         openapi_router=schema_router(),
         # The first plugin also answers /api/schema itself; the JSON document is added by
         # Litestar at /api/schema/openapi.json because no plugin claims that path.
-        # Both UIs load their JS/CSS (and favicon) from the app's own static files.
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/swagger",

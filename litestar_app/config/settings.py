@@ -35,8 +35,6 @@ def env_list(name: str, default: str = "") -> tuple[str, ...]:
 
 DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
 
-# Litestar talks to the database through SQLAlchemy's asyncio API, so the shared
-# (driver-less) URL vocabulary is mapped onto async drivers here.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -48,7 +46,7 @@ def _channels_prefix(value: str) -> str:
 
 
 def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
-    """Map ``sqlite://`` / ``postgresql://`` onto their async drivers.
+    """Map ``sqlite://`` / ``postgresql://`` onto their async drivers (SQLAlchemy's asyncio API).
 
     A relative SQLite path (``sqlite:///var/db.sqlite3``) is resolved against the app
     folder, and the file's directory is created if missing so a fresh checkout just runs.
@@ -61,9 +59,7 @@ def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
         return url
     parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            path = base_dir / path
+        path = base_dir / parsed.database  # an absolute path replaces base_dir
         path.parent.mkdir(parents=True, exist_ok=True)
         parsed = parsed.set(database=str(path))
     return parsed.render_as_string(hide_password=False)
