@@ -1,9 +1,9 @@
 """Settings read from the environment (one vocabulary for both apps).
 
 Every value comes from an environment variable with a development default, so the same
-variables configure both apps (12-factor). Django reads this module once, at start-up: a
-fresh checkout runs on an embedded SQLite file and in-process caches/channel layers, and
-production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+variables configure both apps (12-factor): a fresh checkout runs on an embedded SQLite file
+without Redis, and production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+Django reads this module once, at start-up.
 """
 
 import os
@@ -14,6 +14,7 @@ from typing import Any
 
 import dj_database_url
 from django.conf import global_settings
+from django.core.exceptions import ImproperlyConfigured
 
 from common.logging import configure_structlog, logging_config
 
@@ -66,7 +67,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
-    # Swagger UI and ReDoc as static files of a pinned package (no CDN; see SPECTACULAR_SETTINGS).
     "drf_spectacular_sidecar",
     "common",
     "users",
@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 
-# Order mirrors the Litestar app: process time, request id, security headers.
 MIDDLEWARE = [
     # Outermost: one access line per request, its duration covering every other layer.
     "common.logging.AccessLogMiddleware",
@@ -122,22 +121,18 @@ TEMPLATES = [
 # --- Data ---------------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3")
-# Seconds a write waits for SQLite's lock before the request answers 503 (SQLite only).
 SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "15"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A relative SQLite path is relative to this app folder, not the current directory.
-    _sqlite_path = Path(str(DATABASES["default"]["NAME"]))
-    if str(_sqlite_path) != ":memory:":
-        if not _sqlite_path.is_absolute():
-            _sqlite_path = BASE_DIR / _sqlite_path
-            DATABASES["default"]["NAME"] = str(_sqlite_path)
+    if DATABASES["default"]["NAME"] != ":memory:":
+        # A relative path is resolved against BASE_DIR; an absolute one replaces it.
+        _sqlite_path = BASE_DIR / str(DATABASES["default"]["NAME"])
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        DATABASES["default"]["NAME"] = str(_sqlite_path)
     # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
-    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503; the
-    # Litestar twin does the same. The contract suite's lock test sets a short one.
+    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
@@ -182,8 +177,6 @@ AUTH_USER_MODEL = "users.User"
 # hashers stay listed so existing hashes still verify. Refused with APP_ENV=production.
 PASSWORD_HASHING = os.environ.get("PASSWORD_HASHING", "default").strip().lower() or "default"
 if PASSWORD_HASHING not in {"default", "fast"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"PASSWORD_HASHING must be 'default' or 'fast', not {PASSWORD_HASHING!r}"
     )
@@ -200,16 +193,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_SOCKET_TIMEOUT = 1.0
 
 # Prefix of every pub/sub channel and group name (Redis pub/sub ignores the database index,
-# so two deployments sharing one Redis need different prefixes). It becomes part of Channels
-# group names: letters, digits, "-", "_" and "." only, short enough to leave room for a room.
+# so two deployments sharing one Redis need different prefixes).
 CHANNELS_PREFIX = _channels_prefix(os.environ.get("CHANNELS_PREFIX", "chat"))
 
 #: Cache alias of tickets and rate-limit counters (``caches[SECURITY_CACHE]``).
 SECURITY_CACHE = "security"
-CACHES: dict[str, dict[str, Any]]
-CHANNEL_LAYERS: dict[str, dict[str, Any]]
-# Chat broadcasts queued for one connection that has not sent them yet (WS_SEND_BACKLOG); past
-# it the connection misses messages and gets one ``lagging`` error frame per gap instead.
+# Broadcasts queued per connection; past it the connection gets a ``lagging`` frame.
 WS_SEND_BACKLOG = int(os.environ.get("WS_SEND_BACKLOG", "100"))
 if REDIS_URL:
     _redis_cache = {
@@ -221,11 +210,11 @@ if REDIS_URL:
         },
     }
     # Redis evicts nothing unless it runs with a maxmemory eviction policy (keep it noeviction).
-    CACHES = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
+    CACHES: dict[str, dict[str, Any]] = {"default": _redis_cache, SECURITY_CACHE: _redis_cache}
     # The pub/sub layer reconnects (and re-subscribes) by itself after a Redis outage; the
     # core layer's blocking BLPOP workers do not. A short connect timeout keeps a publish
     # during an outage from hanging (the chat consumer also bounds it: WS_BROADCAST_TIMEOUT).
-    CHANNEL_LAYERS = {
+    CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
@@ -250,8 +239,7 @@ else:
         },
     }
     # One process: groups live in memory. ``capacity`` bounds each connection's channel; a
-    # group_send to a full channel drops the message for that (slow) connection only, and
-    # this layer reports the drop so the connection gets a ``lagging`` frame (never silent).
+    # group_send to a full channel drops the message for that connection only, and reports it.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "compat.channels.ReportingInMemoryChannelLayer",
@@ -276,8 +264,6 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS")
 
 USE_TZ = True
 TIME_ZONE = "UTC"
-LANGUAGE_CODE = "en-us"
-USE_I18N = True
 
 STATIC_URL = "static/"
 # Project-level static files (the pages' CSS/JS); the admin's come from its app directory.
@@ -332,11 +318,10 @@ CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 CSRF_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie is not a credential (it only proves same-origin), so it is not Secure-only.
 CSRF_FAILURE_VIEW = "compat.sessions.csrf_failure"
-if REDIS_URL:
-    # Sessions live in Redis (through the cache), like the rate-limit counters.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-else:
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in Redis (through the cache) when there is one, like the rate-limit counters.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # --- DRF and OpenAPI ----------------------------------------------------------------------
 
@@ -439,8 +424,6 @@ def production_problems() -> list[str]:
 
 if APP_ENV == "production":
     if _problems := production_problems():
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("unsafe production settings: " + "; ".join(_problems))
     # TLS terminates at the proxy, which sets X-Forwarded-Proto; /health stays plain http for
     # the load balancer's probe.

@@ -6,17 +6,13 @@ layered: what is set here (app layer) applies to every router, controller and ha
 unless a lower layer overrides it.
 """
 
-from __future__ import annotations
-
-import functools
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
-    EngineConfig,
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
@@ -28,6 +24,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
 
 from chat.plugin import ChatPlugin
+from common.db import RequestSQLAlchemyConfig, create_engine_config
 from common.errors import EXCEPTION_HANDLERS, JSON_MAX_BYTES
 from common.logging import logging_plugins
 from common.middleware import (
@@ -43,74 +40,12 @@ from items.plugin import ItemsPlugin
 from users.auth import SECURITY_SCHEMES
 from users.plugin import UsersPlugin
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-    from litestar.types import Scope
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-
 
 @asynccontextmanager
 async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Fill app state at startup (``started_at``, reported by ``/health``)."""
     app.state.started_at = datetime.now(UTC)
     yield
-
-
-POOL_RECYCLE_S: Final = 1800
-"""Seconds after which a pooled connection is replaced (idle-connection killers, failovers)."""
-
-SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-READ_ONLY: Final = "read_only_request"
-"""``Session.info`` key: the session of a safe-method request (``RequestSQLAlchemyConfig``)."""
-
-
-def create_engine_config(settings: Settings) -> EngineConfig:
-    """PostgreSQL: a pool with room for every request a worker serves at once.
-
-    SQLAlchemy's default pool (5 + 10 overflow) closes each overflow connection when it is
-    returned, so past 5 concurrent requests every request paid a fresh connect (TLS probe,
-    auth, startup) under ``make bench``. No pre-ping by default (``DB_POOL_PRE_PING``): on
-    asyncpg it costs three round trips per checkout (BEGIN, ``;``, ROLLBACK). Dropped
-    connections are recovered without it: the first query on one fails as a disconnect,
-    SQLAlchemy then invalidates every connection of the pool older than that moment, and that
-    request answers 503 (the fault suite's PostgreSQL restart test proves the recovery);
-    ``pool_recycle`` bounds a connection's age. SQLite has no server to lose.
-    """
-    if not settings.is_postgres:
-        # SQLite has one writer: a burst of writes queues on its lock, up to this many seconds
-        # (Django's twin sets the same), then the request answers 503.
-        return EngineConfig(connect_args={"timeout": settings.sqlite_busy_timeout_s})
-    return EngineConfig(
-        pool_pre_ping=settings.db_pool_pre_ping,
-        pool_recycle=POOL_RECYCLE_S,
-        pool_size=settings.db_pool_size,
-        max_overflow=10,
-    )
-
-
-@functools.cache
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine (same pool) with connections in autocommit mode."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
-class RequestSQLAlchemyConfig(SQLAlchemyAsyncConfig):
-    """A GET/HEAD/OPTIONS request's session reads without a transaction (PostgreSQL).
-
-    Its connection is in autocommit mode, so the reads cost no ``BEGIN``/``COMMIT`` round
-    trips (like Django's autocommit reads); every other request keeps one transaction that
-    the before-send handler commits or rolls back.
-    """
-
-    def provide_session(self, state: State, scope: Scope) -> AsyncSession:
-        session = super().provide_session(state, scope)
-        if scope.get("method") in SAFE_METHODS and not session.info.get(READ_ONLY):
-            # the first call of the request: the session has not touched the database yet
-            session.info[READ_ONLY] = True
-            session.bind = _autocommit(self.get_engine())
-            session.sync_session.bind = session.bind.sync_engine
-        return session
 
 
 def create_sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -146,7 +81,6 @@ def create_openapi_config() -> OpenAPIConfig:
         openapi_router=schema_router(),
         # The first plugin also answers /api/schema itself; the JSON document is added by
         # Litestar at /api/schema/openapi.json because no plugin claims that path.
-        # Both UIs load their JS/CSS (and favicon) from the app's own static files.
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/swagger",

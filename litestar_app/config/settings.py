@@ -1,8 +1,10 @@
 """Settings read from the environment (one vocabulary for both apps).
 
 Every value comes from an environment variable with a development default, so the same
-variables configure both apps (12-factor). ``Settings.from_env()`` is called once, by
-``config.asgi.create_app``; tests build their own ``Settings`` instead of patching globals.
+variables configure both apps (12-factor): a fresh checkout runs on an embedded SQLite file
+without Redis, and production only sets ``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY``.
+``Settings.from_env()`` is called once, by ``config.asgi.create_app``; tests build their own
+``Settings`` instead of patching globals.
 """
 
 import os
@@ -33,8 +35,6 @@ def env_list(name: str, default: str = "") -> tuple[str, ...]:
 
 DEFAULT_SECRET_KEY = "insecure-dev-secret-change-me-0123456789abcdef"
 
-# Litestar talks to the database through SQLAlchemy's asyncio API, so the shared
-# (driver-less) URL vocabulary is mapped onto async drivers here.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -46,7 +46,7 @@ def _channels_prefix(value: str) -> str:
 
 
 def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
-    """Map ``sqlite://`` / ``postgresql://`` onto their async drivers.
+    """Map ``sqlite://`` / ``postgresql://`` onto their async drivers (SQLAlchemy's asyncio API).
 
     A relative SQLite path (``sqlite:///var/db.sqlite3``) is resolved against the app
     folder, and the file's directory is created if missing so a fresh checkout just runs.
@@ -59,9 +59,7 @@ def to_async_database_url(url: str, base_dir: Path = BASE_DIR) -> str:
         return url
     parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            path = base_dir / path
+        path = base_dir / parsed.database  # an absolute path replaces base_dir
         path.parent.mkdir(parents=True, exist_ok=True)
         parsed = parsed.set(database=str(path))
     return parsed.render_as_string(hide_password=False)
@@ -105,10 +103,9 @@ class Settings:
     db_pool_size: int = 20
     """Connections kept in the PostgreSQL pool (``DB_POOL_SIZE``), plus 10 overflow."""
     db_pool_pre_ping: bool = False
-    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``; see asgi.py)."""
+    """Test each pooled PostgreSQL connection before use (``DB_POOL_PRE_PING``)."""
     sqlite_busy_timeout_s: float = 15.0
-    """Seconds a write waits for SQLite's lock before the request answers 503
-    (``SQLITE_BUSY_TIMEOUT_S``; the sqlite3 default, 5 s, failed bursts under load)."""
+    """Seconds a write waits for SQLite's lock before the request answers 503."""
     password_hashing: str = "default"
     """``fast`` (test servers only, refused in production): argon2id at its lowest cost
     (``PASSWORD_HASHING``, read by users/hashing.py at import)."""
@@ -121,8 +118,7 @@ class Settings:
     ws_broadcast_timeout: float = 1.5
     """Upper bound in seconds for one chat broadcast (``WS_BROADCAST_TIMEOUT``)."""
     ws_send_backlog: int = 100
-    """Broadcasts queued per connection; past it the connection gets a ``lagging`` frame
-    (``WS_SEND_BACKLOG``)."""
+    """Broadcasts queued per connection; past it the connection gets a ``lagging`` frame."""
 
     @classmethod
     def from_env(cls) -> Self:
@@ -166,8 +162,7 @@ class Settings:
     def production_problems(self) -> list[str]:
         """Why these settings must not serve production traffic (empty when they may).
 
-        Litestar has no deployment checklist; ``create_app`` refuses to build a production
-        app while this list is not empty (Django's settings module does the same).
+        Litestar has no deployment checklist; :meth:`check` makes them fatal instead.
         """
         problems = []
         if self.debug:
