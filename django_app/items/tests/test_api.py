@@ -1,7 +1,9 @@
 """The /api/v1/items HTTP contract: status codes, shapes, pointers, headers."""
 
 import json
+import time
 from collections.abc import AsyncIterable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -230,6 +232,13 @@ def test_blocking(alice: User, client_for: ClientFor) -> None:
 
     assert client.get("/api/v1/items/blocking", {"ms": 5}).json() == {"slept_ms": 5}
     assert pointers(client.get("/api/v1/items/blocking", {"ms": 0})) == {"/query/ms"}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: client.get("/api/v1/items/blocking", {"ms": 200}), range(4))
+        )
+    assert all(r.status_code == 200 for r in results)
+    assert time.perf_counter() - started < 0.7
 
 
 def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> None:
