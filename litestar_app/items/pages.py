@@ -42,10 +42,30 @@ REQUIRED = "This field is required."
 PRICE_INVALID = 'Enter a price such as "12.50".'
 
 
-def _user(request: Request[Any, Any, Any]) -> User | None:
-    """The session's user; pages never answer 401, they redirect to the login form."""
-    user = request.scope.get("user")
-    return user if isinstance(user, User) else None
+async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
+    """The session's active user, like Django's ``request.user`` on a session page: the auth
+    middleware's (it ignores bearer tokens on pages), else read from the session where the
+    middleware is skipped (the form pages: it checks CSRF in a header only)."""
+    if "user" in request.scope:
+        user = request.scope["user"]
+        return user if isinstance(user, User) else None
+    data = request.scope.get("session")
+    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
+    try:
+        user = await db_session.get(User, UUID(str(raw))) if raw else None
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
+
+
+async def provide_page_service(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> ItemService | None:
+    """The pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
+    user = await session_user(request, db_session)
+    if user is None:
+        return None
+    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
 
 
 def page_item_id(item_id: str) -> UUID:
@@ -56,60 +76,53 @@ def page_item_id(item_id: str) -> UUID:
     return UUID(item_id)
 
 
-@get("/items", name="items-page", include_in_schema=False, cache_control=NO_STORE)
-async def items_page(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
-) -> Template | Redirect:
-    user = _user(request)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    items, total = await service.list_items(
-        ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
-    )
-    csrf, cookies = csrf_token(request)
-    context = {"items": items, "total": total, "user": user, "csrf": csrf}
-    return Template("items/list.html", context=context, cookies=cookies)
+class PageController(Controller):
+    """Session auth only; an anonymous visitor is sent to the login form (no 401).
+
+    Every answer (the page, the redirect to the login form, a 404) is ``private, no-store``:
+    it depends on the session and carries the user's data.
+    The layer also provides the session user's ``ItemService`` (``None`` for a visitor).
+    """
+
+    path = "/items"
+    include_in_schema = False
+    cache_control = NO_STORE
+    dependencies = {"items_service": Provide(provide_page_service)}  # noqa: RUF012
 
 
-@get("/items/{item_id:str}/page", name="item-page", include_in_schema=False, cache_control=NO_STORE)
-async def item_page_redirect(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    item_id: FromPath[str],
-) -> Redirect:
-    pk = page_item_id(item_id)
-    user = _user(request)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await service.get_item(pk)
-    return Redirect(
-        f"{request.app.route_reverse('items-page')}#item-{item.id}", media_type=MediaType.HTML
-    )
+class ItemPages(PageController):
+    @get("/", name="items-page")
+    async def items_page(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        user = items_service.user
+        items, total = await items_service.list_items(
+            ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
+        )
+        csrf, cookies = csrf_token(request)
+        context = {"items": items, "total": total, "user": user, "csrf": csrf}
+        return Template("items/list.html", context=context, cookies=cookies)
 
+    @get("/{item_id:str}/page", name="item-page")
+    async def item_page_redirect(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+    ) -> Redirect:
+        pk = page_item_id(item_id)
+        if items_service is None:
+            return login_redirect(request)
+        item = await items_service.get_item(pk)
+        return Redirect(
+            f"{request.app.route_reverse('items-page')}#item-{item.id}", media_type=MediaType.HTML
+        )
 
-async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
-    """The session's active user: the form pages are session-only, like Django's
-    ``request.user`` (they skip the auth middleware, which checks CSRF in a header only)."""
-    data = request.scope.get("session")
-    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
-    try:
-        user = await db_session.get(User, UUID(str(raw))) if raw else None
-    except ValueError:
-        return None
-    return user if user is not None and user.is_active else None
-
-
-async def provide_form_service(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
-) -> ItemService | None:
-    """The form pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
-    user = await session_user(request, db_session)
-    if user is None:
-        return None
-    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
+    # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
+    items_page_head = head_twin(items_page)
+    item_page_redirect_head = head_twin(item_page_redirect)
 
 
 def validate_item_form(form: dict[str, Any]) -> tuple[ItemCreate | None, dict[str, list[str]]]:
@@ -196,19 +209,14 @@ async def _own_item(service: ItemService, pk: UUID) -> Any:
     return item
 
 
-class ItemFormPages(Controller):
+class ItemFormPages(PageController):
     """What the create and edit pages share: login, template, 400 on errors, 303 on success.
 
-    The layer declares it once: the session user's ``ItemService`` (``None`` for a visitor,
-    sent to the login form), no caching, no schema, and no auth middleware (it reads the
-    CSRF token from a header; these forms post it as a field, checked by ``_check_csrf``).
+    No auth middleware here: it reads the CSRF token from a header; these forms post it as a
+    field, checked by ``_check_csrf``.
     """
 
-    path = "/items"
-    include_in_schema = False
-    cache_control = NO_STORE
     opt = {"exclude_from_auth": True}  # noqa: RUF012
-    dependencies = {"items_service": Provide(provide_form_service)}  # noqa: RUF012
 
     @get("/new", name="item-create-page")
     async def item_create_page(
