@@ -135,9 +135,7 @@ def validate_item_form(form: dict[str, Any]) -> tuple[ItemCreate | None, dict[st
     types = {field.name: field.type for field in msgspec.structs.fields(ItemCreate)}
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
-    for name in FORM_FIELDS:
-        raw = form.get(name, "")
-        raw = raw[-1] if isinstance(raw, list) else raw  # a repeated key: the last value
+    for name, raw in _form_values(form).items():
         if name == "description" and raw == "":
             values[name] = None
         elif raw == "":
@@ -167,19 +165,9 @@ def _form_page(
     item_id: UUID | None = None,
 ) -> Template:
     csrf, cookies = csrf_token(request)
-    context = {
-        "user": user,
-        "csrf": csrf,
-        "values": values,
-        "errors": errors or {},
-        "item_id": item_id,
-    }
-    return Template(
-        "items/form.html",
-        context=context,
-        cookies=cookies,
-        status_code=400 if errors else 200,
-    )
+    context = dict(user=user, csrf=csrf, values=values, errors=errors or {}, item_id=item_id)
+    status_code = 400 if errors else 200
+    return Template("items/form.html", context=context, cookies=cookies, status_code=status_code)
 
 
 def _form_values(form: dict[str, Any]) -> dict[str, str]:
@@ -187,7 +175,7 @@ def _form_values(form: dict[str, Any]) -> dict[str, str]:
     values = {}
     for name in FORM_FIELDS:
         raw = form.get(name, "")
-        values[name] = str(raw[-1] if isinstance(raw, list) else raw)
+        values[name] = str(raw[-1] if isinstance(raw, list) else raw)  # repeated: the last
     return values
 
 
