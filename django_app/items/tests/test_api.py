@@ -143,10 +143,8 @@ def test_other_users_item_is_404_everywhere(
     other = client_for(bob)
 
     assert other.get(url).status_code == 404
-    assert (
-        other.put(url, {"name": "x", "price": "1", "description": None}, format="json").status_code
-        == 404
-    )
+    body = {"name": "x", "price": "1", "description": None}
+    assert other.put(url, body, format="json").status_code == 404
     assert other.patch(url, {"name": "x"}, format="json").status_code == 404
     assert other.delete(url).status_code == 404
     assert other.get(f"{url}/attachments").status_code == 404
@@ -162,7 +160,8 @@ def test_list_paging_filters_and_ordering(alice: User, client_for: ClientFor) ->
     for name, price in [("b", "2"), ("a", "3"), ("c", "1")]:
         create(client, name=name, price=price)
 
-    body = client.get("/api/v1/items", {"ordering": "-price", "limit": 2, "offset": 0}).json()
+    params = {"ordering": "-price", "limit": 2, "offset": 0}
+    body = client.get("/api/v1/items", params).json()
     assert [i["name"] for i in body["items"]] == ["a", "b"]
     assert (body["total"], body["limit"], body["offset"]) == (3, 2, 0)
     body = client.get("/api/v1/items", {"min_price": "1.50", "q": "B"}).json()
@@ -191,9 +190,12 @@ def test_list_query_validation(
 def test_owner_filter(alice: User, bob: User, staff: User, client_for: ClientFor) -> None:
     create(client_for(bob))
 
-    assert client_for(alice).get("/api/v1/items", {"owner": str(bob.id)}).status_code == 403
-    assert client_for(alice).get("/api/v1/items", {"owner": str(alice.id)}).status_code == 200
-    assert client_for(staff).get("/api/v1/items", {"owner": str(bob.id)}).json()["total"] == 1
+    response = client_for(alice).get("/api/v1/items", {"owner": str(bob.id)})
+    assert response.status_code == 403
+    response = client_for(alice).get("/api/v1/items", {"owner": str(alice.id)})
+    assert response.status_code == 200
+    response = client_for(staff).get("/api/v1/items", {"owner": str(bob.id)})
+    assert response.json()["total"] == 1
 
 
 def test_layered_cache_control(alice: User, client_for: ClientFor) -> None:
@@ -201,9 +203,8 @@ def test_layered_cache_control(alice: User, client_for: ClientFor) -> None:
     item = create(client)
 
     assert client.get("/api/v1/items").headers["Cache-Control"] == "private, max-age=0"
-    assert (
-        client.get(f"/api/v1/items/{item['id']}").headers["Cache-Control"] == "private, max-age=60"
-    )
+    response = client.get(f"/api/v1/items/{item['id']}")
+    assert response.headers["Cache-Control"] == "private, max-age=60"
     assert client.get("/api/v1/items/export").headers["Cache-Control"] == "no-cache"
     assert client.get("/api/v1/users/me").headers["Cache-Control"] == "no-store"
 
@@ -273,9 +274,8 @@ def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> 
     assert len(client.get(url).json()["items"]) == 3
 
 
-def test_openapi_operations() -> None:
-    client = APIClient()
-    paths = client.get("/api/schema/openapi.json").json()["paths"]
+def test_openapi_operations(api_client: APIClient) -> None:
+    paths = api_client.get("/api/schema/openapi.json").json()["paths"]
 
     ops = {
         op["operationId"]
@@ -324,12 +324,12 @@ def test_items_page_and_redirect(
     assert other.get(f"/items/{item['id']}/page").status_code == 404
 
 
-def test_static_files() -> None:
-    client = Client()
-    assert client.get("/static/items.css").headers["Content-Type"].startswith("text/css")
-    assert client.get("/static/items.js").headers["Content-Type"].startswith("text/javascript")
-    assert client.get("/static/../config/settings.py").status_code == 404
-    assert client.get("/static/%2e%2e/config/settings.py").status_code == 404
+def test_static_files(api_client: APIClient) -> None:
+    assert api_client.get("/static/items.css").headers["Content-Type"].startswith("text/css")
+    response = api_client.get("/static/items.js")
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert api_client.get("/static/../config/settings.py").status_code == 404
+    assert api_client.get("/static/%2e%2e/config/settings.py").status_code == 404
 
 
 def test_integrity_error_is_409(
