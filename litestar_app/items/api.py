@@ -95,25 +95,31 @@ async def provide_export_chunk_size() -> int:
     return EXPORT_CHUNK_SIZE
 
 
-class ItemController(Controller):
-    """Items CRUD plus the NDJSON export and the blocking call."""
+class ItemsController(Controller):
+    """What every items view shares: auth, the service, layered Cache-Control."""
 
-    path = "/items"
     tags = TAGS
+    # JSON bodies: over 1 MiB is a 413 (the uploads' controller allows more).
+    request_max_body_size = JSON_MAX_BYTES
     guards = list(AUTHENTICATED)  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "items_service": Provide(provide_items_service),
-        "page": Provide(provide_limit_offset),
     }
     # Layer 2 (router/controller): every items response unless a handler says otherwise.
     cache_control = CacheControl(private=True, max_age=0)
-    request_max_body_size = JSON_MAX_BYTES
+
+
+class ItemController(ItemsController):
+    """Items CRUD plus the NDJSON export and the blocking call."""
+
+    path = "/items"
 
     @get(
         "/",
         operation_id="items_list",
         security=AUTH_SAFE,
+        dependencies={"page": Provide(provide_limit_offset)},
         summary="List items",
         responses=problem_responses(
             {400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}
@@ -290,18 +296,12 @@ def _file_size(upload: UploadFile) -> int:
     return size
 
 
-class AttachmentController(Controller):
+class AttachmentController(ItemsController):
     """Files attached to an item: upload (multipart), list, download."""
 
     path = "/items/{item_id:str}/attachments"
-    tags = TAGS
-    guards = [*AUTHENTICATED, require_media_type("multipart/form-data")]  # noqa: RUF012
-    dependencies = {  # noqa: RUF012
-        "user": Provide(current_user),
-        "items_service": Provide(provide_items_service),
-    }
-    cache_control = CacheControl(private=True, max_age=0)
     request_max_body_size = UPLOAD_MAX_REQUEST_BYTES
+    guards = [*ItemsController.guards, require_media_type("multipart/form-data")]  # noqa: RUF012
 
     @get(
         "/",
