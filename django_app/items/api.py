@@ -82,7 +82,7 @@ class ItemsViewMixin(ContractViewMixin):
 
     # JSON bodies: the default parser (compat.validation) answers 413 over 1 MiB, 415 otherwise.
     permission_classes = ITEM_PERMISSIONS
-    # Layer 2 (the "router/controller" layer): every items response unless an action says.
+    # Layer 2 (the "router/controller" layer): every items response unless a handler says.
     cache_control = "private, max-age=0"
     # Layer 3 (handlers).
     cache_control_by_action: dict[str, str] = {}  # noqa: RUF012 (read-only class data)

@@ -98,16 +98,16 @@ async def provide_export_chunk_size() -> int:
 class ItemsController(Controller):
     """What every items view shares: auth, the service, layered Cache-Control."""
 
-    tags = TAGS
     # JSON bodies: over 1 MiB is a 413 (the uploads' controller allows more).
     request_max_body_size = JSON_MAX_BYTES
     guards = list(AUTHENTICATED)  # noqa: RUF012
+    # Layer 2 (the "router/controller" layer): every items response unless a handler says.
+    cache_control = CacheControl(private=True, max_age=0)
+    tags = TAGS
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "items_service": Provide(provide_items_service),
     }
-    # Layer 2 (router/controller): every items response unless a handler says otherwise.
-    cache_control = CacheControl(private=True, max_age=0)
 
 
 class ItemController(ItemsController):

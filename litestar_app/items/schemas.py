@@ -124,8 +124,14 @@ class ItemPatch(msgspec.Struct, kw_only=True):
     price: Price | UnsetType = UNSET
 
     def to_values(self) -> ItemChanges:
-        price = self.price if isinstance(self.price, UnsetType) else parse_price(self.price)
-        return ItemChanges(name=self.name, description=self.description, price=price)
+        changes = ItemChanges()
+        if not isinstance(self.name, UnsetType):
+            changes["name"] = self.name
+        if not isinstance(self.description, UnsetType):
+            changes["description"] = self.description
+        if not isinstance(self.price, UnsetType):
+            changes["price"] = parse_price(self.price)
+        return changes
 
 
 class ItemPage(msgspec.Struct, kw_only=True):
