@@ -103,17 +103,10 @@ class ItemCreate(msgspec.Struct, kw_only=True):
         )
 
 
-class ItemUpdate(msgspec.Struct, kw_only=True):
+class ItemUpdate(ItemCreate, kw_only=True):
     """ItemUpdate (PUT, full): every key required, ``description`` may be ``null``."""
 
-    name: Name
     description: Description | None
-    price: Price
-
-    def to_values(self) -> ItemFields:
-        return ItemFields(
-            name=self.name, description=self.description, price=parse_price(self.price)
-        )
 
 
 class ItemPatch(msgspec.Struct, kw_only=True):
