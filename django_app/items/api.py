@@ -9,6 +9,8 @@ an app-wide default (``common.middleware.CacheControlMiddleware``: ``no-store``)
 default (``cache_control``) and per-action overrides (``cache_control_by_action``).
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import time

@@ -5,6 +5,8 @@ non-empty name are CHECK constraints (the same names in the Django migration and
 Alembic revision), so a row written by any code path obeys them.
 """
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from common.models import TimeStampedModel
 class ItemQuerySet(models.QuerySet["Item"]):
     """Item queries that read like the rule they apply (``Item.objects.visible_to(user)``)."""
 
-    def visible_to(self, user: Any) -> "ItemQuerySet":
+    def visible_to(self, user: Any) -> ItemQuerySet:
         """The user's own items; staff see every item (anyone else's is "not found")."""
         if user.is_staff:
             return self.all()

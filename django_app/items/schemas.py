@@ -7,6 +7,8 @@ rejected) rendered with exactly two places, NUL characters are refused (DRF's
 and read-only input fields are simply not declared, so they are ignored.
 """
 
+from __future__ import annotations
+
 import re
 from decimal import Decimal
 from typing import Any

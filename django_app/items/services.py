@@ -6,6 +6,8 @@ paginates, stores attachments and maps database conflicts. It raises the domain 
 ``common.errors``; one exception handler turns them into problems.
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import re

@@ -1,5 +1,7 @@
 """The /api/v1/items HTTP contract: status codes, shapes, pointers, headers."""
 
+from __future__ import annotations
+
 import json
 import time
 from collections.abc import AsyncIterable, Callable
