@@ -268,6 +268,5 @@ class ItemFormPages(PageController):
         await items_service.repository.session.commit()  # see item_create_submit
         return see_other(request.app.route_reverse("items-page"))
 
-    # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
     item_create_page_head = head_twin(item_create_page)
     item_edit_page_head = head_twin(item_edit_page)

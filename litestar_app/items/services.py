@@ -1,7 +1,7 @@
 """Item business rules; the HTTP layer never touches the ORM directly.
 
-``ItemService`` is an advanced-alchemy ``SQLAlchemyAsyncRepositoryService`` with an inner
-repository, built per request for one caller (``user``). It decides
+``ItemService`` is an advanced-alchemy ``SQLAlchemyAsyncRepositoryService`` (inner repository),
+built per request for one caller (``user``). It decides
 what the caller may see (own items; staff: all), filters, orders (ties broken by id),
 paginates, stores attachments and maps database conflicts. It raises the domain errors of
 ``common.errors``; one exception handler turns them into problems.

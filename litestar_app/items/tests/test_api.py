@@ -16,7 +16,8 @@ from litestar.testing import TestClient
 from users.models import User
 
 ClientFor = Callable[[User], Any]
-CsrfClient = Callable[..., TestClient[Litestar]]
+Client = TestClient[Litestar]
+CsrfClient = Callable[..., Client]
 ITEM_KEYS = {"id", "name", "description", "price", "owner", "created_at", "updated_at"}
 
 
