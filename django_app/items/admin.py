@@ -5,6 +5,8 @@ Items with their owner, searchable and filterable; attachments read-only (files 
 uploaded through the API, which stores them under generated names).
 """
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib import admin

@@ -9,6 +9,8 @@ an app-wide default (``common.middleware.CacheControlMiddleware``: ``no-store``)
 default (``cache_control``) and per-action overrides (``cache_control_by_action``).
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import time
@@ -22,7 +24,7 @@ from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHt
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,13 +36,15 @@ from common.errors import (
     problem_responses,
 )
 from common.pagination import page_body
-from compat.validation import MultiPartParser, StrictIntegerField
+from compat.validation import MultiPartParser
 from compat.views import ContractViewMixin
 from items.permissions import ITEM_PERMISSIONS
 from items.schemas import (
     AttachmentListSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    BlockingQuerySerializer,
+    BlockingResultSerializer,
     ItemCreateSerializer,
     ItemPageSerializer,
     ItemPatchSerializer,
@@ -53,7 +57,6 @@ from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
 logger = logging.getLogger("items")
 
 TAGS = ["items"]
-BLOCKING_MS_MAX = 2000
 
 
 COMMON_ERRORS = {401: "Not authenticated.", 404: "Item not found."}
@@ -81,7 +84,7 @@ class ItemsViewMixin(ContractViewMixin):
 
     # JSON bodies: the default parser (compat.validation) answers 413 over 1 MiB, 415 otherwise.
     permission_classes = ITEM_PERMISSIONS
-    # Layer 2 (the "router/controller" layer): every items response unless an action says.
+    # Layer 2 (the "router/controller" layer): every items response unless a handler says.
     cache_control = "private, max-age=0"
     # Layer 3 (handlers).
     cache_control_by_action: dict[str, str] = {}  # noqa: RUF012 (read-only class data)
@@ -102,6 +105,7 @@ class ItemsViewMixin(ContractViewMixin):
         return response
 
 
+@extend_schema(tags=TAGS)
 class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
     """Items CRUD plus the NDJSON export and the blocking call."""
 
@@ -114,7 +118,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_list",
-        tags=TAGS,
         summary="List items",
         parameters=[ItemQuerySerializer],
         responses={
@@ -144,7 +147,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_create",
-        tags=TAGS,
         summary="Create an item",
         parameters=[OpenApiParameter("X-Request-ID", str, OpenApiParameter.HEADER, required=False)],
         request=ItemCreateSerializer,
@@ -171,7 +173,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_retrieve",
-        tags=TAGS,
         summary="Retrieve an item",
         parameters=[ITEM_ID],
         responses={200: ItemSerializer, **problem_responses({400: "Invalid id.", **COMMON_ERRORS})},
@@ -182,7 +183,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_update",
-        tags=TAGS,
         summary="Replace an item",
         parameters=[ITEM_ID],
         request=ItemUpdateSerializer,
@@ -196,7 +196,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_partial_update",
-        tags=TAGS,
         summary="Update some fields of an item",
         parameters=[ITEM_ID],
         request=ItemPatchSerializer,
@@ -217,7 +216,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_destroy",
-        tags=TAGS,
         summary="Delete an item",
         parameters=[ITEM_ID],
         responses={204: None, **problem_responses({400: "Invalid id.", **COMMON_ERRORS})},
@@ -228,7 +226,6 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="items_export",
-        tags=TAGS,
         summary="Export items as NDJSON",
         responses={
             (200, "application/x-ndjson"): OpenApiResponse(
@@ -249,20 +246,12 @@ class ItemViewSet(ItemsViewMixin, viewsets.ViewSet):
         return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
 
 
-class BlockingQuerySerializer(serializers.Serializer):
-    ms = StrictIntegerField(min_value=1, max_value=BLOCKING_MS_MAX)
-
-
-class BlockingResultSerializer(serializers.Serializer):
-    slept_ms = serializers.IntegerField()
-
-
+@extend_schema(tags=TAGS)
 class BlockingView(ItemsViewMixin, APIView):
     """A deliberately blocking handler (``time.sleep``) that must not block other requests."""
 
     @extend_schema(
         operation_id="items_blocking",
-        tags=TAGS,
         summary="Block a worker thread for a while",
         parameters=[BlockingQuerySerializer],
         responses={
@@ -301,6 +290,7 @@ blocking_view.initkwargs = {}  # type: ignore[attr-defined]
 blocking_view.csrf_exempt = True  # type: ignore[attr-defined]
 
 
+@extend_schema(tags=TAGS)
 class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
     """Files attached to an item: upload (multipart), list, download."""
 
@@ -308,17 +298,14 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_parsers(self) -> list[Any]:
-        if getattr(self, "action", None) == "create" or self.request_method() == "POST":
+        # Uploads are multipart; the schema generator asks with an action and no request.
+        method = getattr(getattr(self, "request", None), "method", None)
+        if getattr(self, "action", None) == "create" or method == "POST":
             return [MultiPartParser()]
         return super().get_parsers()
 
-    def request_method(self) -> str:
-        request = getattr(self, "request", None)
-        return request.method if request is not None and request.method else ""
-
     @extend_schema(
         operation_id="attachments_list",
-        tags=TAGS,
         summary="List an item's attachments",
         parameters=[ITEM_ID],
         responses={
@@ -335,7 +322,6 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="attachments_create",
-        tags=TAGS,
         summary="Upload attachments",
         parameters=[ITEM_ID],
         request={"multipart/form-data": AttachmentUploadSerializer},
@@ -382,7 +368,6 @@ class AttachmentViewSet(ItemsViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         operation_id="attachments_download",
-        tags=TAGS,
         summary="Download an attachment",
         parameters=[ITEM_ID, ATTACHMENT_ID],
         responses={

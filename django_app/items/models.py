@@ -1,9 +1,11 @@
 """Item and attachment models with database constraints.
 
 The rules the database can enforce live in the database: a non-negative price and a
-non-empty name are CHECK constraints (named as in the Alembic revision of the Litestar app),
-so a row written by any code path obeys them.
+non-empty name are CHECK constraints (the same names in the Django migration and the
+Alembic revision), so a row written by any code path obeys them.
 """
+
+from __future__ import annotations
 
 from typing import Any
 
@@ -18,7 +20,7 @@ from common.models import TimeStampedModel
 class ItemQuerySet(models.QuerySet["Item"]):
     """Item queries that read like the rule they apply (``Item.objects.visible_to(user)``)."""
 
-    def visible_to(self, user: Any) -> "ItemQuerySet":
+    def visible_to(self, user: Any) -> ItemQuerySet:
         """The user's own items; staff see every item (anyone else's is "not found")."""
         if user.is_staff:
             return self.all()

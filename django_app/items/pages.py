@@ -8,6 +8,8 @@ Errors re-render the form with status 400, success is a 303 to the items page;
 another user's item is 404 (no existence leak).
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 

@@ -6,6 +6,8 @@ Authentication itself (401 + ``WWW-Authenticate: Bearer``) comes from ``users``.
 The permission classes below are what the views declare.
 """
 
+from __future__ import annotations
+
 from typing import Any
 from uuid import UUID
 

@@ -7,6 +7,8 @@ rejected) rendered with exactly two places, NUL characters are refused (DRF's
 and read-only input fields are simply not declared, so they are ignored.
 """
 
+from __future__ import annotations
+
 import re
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.pagination import LimitOffsetSerializer
-from compat.validation import CanonicalUUIDField, FullMatchRegexValidator, StrictCharField
+from compat.validation import (
+    CanonicalUUIDField,
+    FullMatchRegexValidator,
+    StrictCharField,
+    StrictIntegerField,
+)
 from items.models import Attachment, Item
 
 # ASCII digits only (``\d`` would admit other scripts' digits); a minus only on zero.
@@ -25,6 +32,7 @@ PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
+BLOCKING_MS_MAX = 2000
 
 
 @extend_schema_field(
@@ -164,3 +172,11 @@ class AttachmentUploadSerializer(serializers.Serializer):
     """The multipart upload: field ``files``, one or more files (documentation only)."""
 
     files = serializers.ListField(child=serializers.FileField(), min_length=1)
+
+
+class BlockingQuerySerializer(serializers.Serializer):
+    ms = StrictIntegerField(min_value=1, max_value=BLOCKING_MS_MAX)
+
+
+class BlockingResultSerializer(serializers.Serializer):
+    slept_ms = serializers.IntegerField()

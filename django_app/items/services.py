@@ -1,10 +1,13 @@
 """Item business rules; the HTTP layer never touches the ORM directly.
 
-``ItemService`` is a plain class over the ORM, built for one caller (``user``). It decides
+``ItemService`` is a plain class over the ORM,
+built per request for one caller (``user``). It decides
 what the caller may see (own items; staff: all), filters, orders (ties broken by id),
 paginates, stores attachments and maps database conflicts. It raises the domain errors of
 ``common.errors``; one exception handler turns them into problems.
 """
+
+from __future__ import annotations
 
 import logging
 import os
@@ -100,7 +103,7 @@ class ItemService:
     # --- queries ------------------------------------------------------------------------
 
     def visible(self) -> QuerySet[Item]:
-        """The caller's items; staff see every item (the model's ``visible_to``)."""
+        """The caller's items; staff see every item."""
         return Item.objects.visible_to(self.user)
 
     def list_items(self, filters: ItemFilters, page: LimitOffset) -> tuple[list[Item], int]:

@@ -5,6 +5,8 @@
 (``router.trailing_slash = "/?"``) and never redirect.
 """
 
+from __future__ import annotations
+
 from django.urls import URLPattern, URLResolver, re_path
 from rest_framework.routers import SimpleRouter
 

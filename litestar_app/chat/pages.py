@@ -8,15 +8,10 @@ talks to the chat API and websocket. Not part of the API schema.
 from litestar import get
 from litestar.response import Template
 
-from compat.headers import CacheControl
+from common.pages import NO_STORE
 
 
-@get(
-    "/chat",
-    name="chat-page",
-    include_in_schema=False,
-    cache_control=CacheControl(private=True, no_store=True),
-)
+@get("/chat", name="chat-page", include_in_schema=False, cache_control=NO_STORE)
 async def chat_page() -> Template:
     """The room named by ``?room=`` (default ``lobby``); chat.js does the rest."""
     return Template("chat/room.html")

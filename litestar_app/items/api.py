@@ -16,7 +16,6 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -26,14 +25,13 @@ from litestar import Controller, MediaType, Request, Response, delete, get, patc
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 from litestar.openapi import ResponseSpec
 from litestar.params import (
     Body,
     FromPath,
     HeaderParameter,
     JSONBody,
-    KwargDefinition,
     QueryParameter,
     SkipValidation,
 )
@@ -53,9 +51,11 @@ from compat.validation import require_media_type
 from items.dtos import ItemReadDTO
 from items.models import Item
 from items.schemas import (
+    BLOCKING_MS_MAX,
     PRICE_PATTERN,
     AttachmentList,
     AttachmentRead,
+    AttachmentUpload,
     BlockingResult,
     ItemCreate,
     ItemPage,
@@ -63,6 +63,7 @@ from items.schemas import (
     ItemRead,
     ItemUpdate,
     Ordering,
+    body_error,
 )
 from items.services import EXPORT_CHUNK_SIZE, ItemFilters, ItemService
 from users.auth import AUTH_SAFE, AUTH_UNSAFE
@@ -74,7 +75,6 @@ logger = logging.getLogger("items")
 TAGS = ["items"]
 # Files per upload request (Django's DATA_UPLOAD_MAX_NUMBER_FILES default).
 UPLOAD_MAX_FILES = 100
-BLOCKING_MS_MAX = 2000
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 
@@ -95,25 +95,31 @@ async def provide_export_chunk_size() -> int:
     return EXPORT_CHUNK_SIZE
 
 
-class ItemController(Controller):
-    """Items CRUD plus the NDJSON export and the blocking call."""
+class ItemsController(Controller):
+    """What every items view shares: auth, the service, layered Cache-Control."""
 
-    path = "/items"
-    tags = TAGS
+    # JSON bodies: over 1 MiB is a 413 (the uploads' controller allows more).
+    request_max_body_size = JSON_MAX_BYTES
     guards = list(AUTHENTICATED)  # noqa: RUF012
+    # Layer 2 (the "router/controller" layer): every items response unless a handler says.
+    cache_control = CacheControl(private=True, max_age=0)
+    tags = TAGS
     dependencies = {  # noqa: RUF012
         "user": Provide(current_user),
         "items_service": Provide(provide_items_service),
-        "page": Provide(provide_limit_offset),
     }
-    # Layer 2 (router/controller): every items response unless a handler says otherwise.
-    cache_control = CacheControl(private=True, max_age=0)
-    request_max_body_size = JSON_MAX_BYTES
+
+
+class ItemController(ItemsController):
+    """Items CRUD plus the NDJSON export and the blocking call."""
+
+    path = "/items"
 
     @get(
         "/",
         operation_id="items_list",
         security=AUTH_SAFE,
+        dependencies={"page": Provide(provide_limit_offset)},
         summary="List items",
         responses=problem_responses(
             {400: "Invalid query.", 401: "Not authenticated.", 403: "Forbidden."}
@@ -283,19 +289,6 @@ class ItemController(Controller):
     blocking_head = head_twin(blocking)
 
 
-@dataclass
-class AttachmentUpload:
-    """The multipart upload: field ``files``, one or more files.
-
-    Optional here so that the handler answers "no file" with the contract's pointer
-    (``/body/files``); OpenAPI still documents it as required with at least one item.
-    """
-
-    files: Annotated[list[UploadFile], KwargDefinition(schema_extra={"min_items": 1})] = field(
-        default_factory=list
-    )
-
-
 def _file_size(upload: UploadFile) -> int:
     upload.file.seek(0, os.SEEK_END)
     size = upload.file.tell()
@@ -303,18 +296,12 @@ def _file_size(upload: UploadFile) -> int:
     return size
 
 
-class AttachmentController(Controller):
+class AttachmentController(ItemsController):
     """Files attached to an item: upload (multipart), list, download."""
 
     path = "/items/{item_id:str}/attachments"
-    tags = TAGS
-    guards = [*AUTHENTICATED, require_media_type("multipart/form-data")]  # noqa: RUF012
-    dependencies = {  # noqa: RUF012
-        "user": Provide(current_user),
-        "items_service": Provide(provide_items_service),
-    }
-    cache_control = CacheControl(private=True, max_age=0)
     request_max_body_size = UPLOAD_MAX_REQUEST_BYTES
+    guards = [*ItemsController.guards, require_media_type("multipart/form-data")]  # noqa: RUF012
 
     @get(
         "/",
@@ -359,21 +346,9 @@ class AttachmentController(Controller):
         files = data.files if isinstance(data.files, list) else [data.files]
         files = [upload for upload in files if isinstance(upload, UploadFile)]
         if not files:
-            raise ValidationException(
-                detail="Validation failed.",
-                extra=[{"key": "files", "source": "body", "message": "At least one file."}],
-            )
+            raise body_error("files", "At least one file.")
         if len(files) > UPLOAD_MAX_FILES:
-            raise ValidationException(
-                detail="Validation failed.",
-                extra=[
-                    {
-                        "key": "files",
-                        "source": "body",
-                        "message": f"At most {UPLOAD_MAX_FILES} files per request.",
-                    }
-                ],
-            )
+            raise body_error("files", f"At most {UPLOAD_MAX_FILES} files per request.")
         limit = state.settings.upload_max_bytes
         if any(_file_size(upload) > limit for upload in files):
             raise HTTPException(

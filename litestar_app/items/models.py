@@ -1,8 +1,8 @@
 """Item and attachment models with database constraints.
 
 The rules the database can enforce live in the database: a non-negative price and a
-non-empty name are CHECK constraints (named as in the Django migration),
-so a row written by any code path obeys them.
+non-empty name are CHECK constraints (the same names in the Django migration and the
+Alembic revision), so a row written by any code path obeys them.
 Columns mirror the Django models one to one.
 """
 

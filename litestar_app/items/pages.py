@@ -13,15 +13,12 @@ another user's item is 404 (no existence leak).
 from __future__ import annotations
 
 import re
-import secrets
-from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import PermissionDeniedException, ValidationException
@@ -30,40 +27,45 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError
+from common.pages import NO_STORE, csrf_token, login_redirect, see_other
 from common.pagination import LimitOffset
-from compat.headers import CacheControl
 from compat.routing import head_twin
 from items.schemas import ItemCreate, format_price
 from items.services import ItemFilters, ItemService
-from users.auth import CSRF_COOKIE, SESSION_USER_KEY, csrf_ok
+from users.auth import SESSION_USER_KEY, csrf_ok
 from users.models import User
 
-LOGIN_URL = "/auth/login"
-CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# django.utils.encoding: escape_uri_path's and iri_to_uri's safe characters
-URI_PATH_SAFE = "/:@&+$,-_.!~*'()"
-URI_QUERY_SAFE = "/#%[]=:;$&()+,!?*@'~"
 PAGE_LIMIT = 100
-NO_STORE = CacheControl(private=True, no_store=True)  # the user's data and a CSRF token
+CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FORM_FIELDS = ("name", "description", "price")
 REQUIRED = "This field is required."
 PRICE_INVALID = 'Enter a price such as "12.50".'
 
 
-def full_path(request: Request[Any, Any, Any]) -> str:
-    """The path as the client sent it (trailing slash kept), as a URI: Django's
-    ``request.get_full_path()`` (``escape_uri_path`` of the decoded path, then the query)."""
-    raw = request.scope.get("raw_path") or request.scope["path"].encode()
-    path = quote(unquote(raw.decode("latin-1")), safe=URI_PATH_SAFE)
-    query = request.scope.get("query_string", b"").decode("utf-8", "replace")
-    return path + ("?" + quote(query, safe=URI_QUERY_SAFE) if query else "")
+async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
+    """The session's active user, like Django's ``request.user`` on a session page: the auth
+    middleware's (it ignores bearer tokens on pages), else read from the session where the
+    middleware is skipped (the form pages: it checks CSRF in a header only)."""
+    if "user" in request.scope:
+        user = request.scope["user"]
+        return user if isinstance(user, User) else None
+    data = request.scope.get("session")
+    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
+    try:
+        user = await db_session.get(User, UUID(str(raw))) if raw else None
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
 
 
-def login_redirect(request: Request[Any, Any, Any]) -> Redirect:
-    """302 to the login page with ``?next=`` = this page (as Django's ``redirect_to_login``:
-    the full path, query-encoded once more, ``/`` kept)."""
-    next_url = quote(full_path(request), safe="/")
-    return Redirect(f"{LOGIN_URL}?next={next_url}", media_type=MediaType.HTML)
+async def provide_page_service(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> ItemService | None:
+    """The pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
+    user = await session_user(request, db_session)
+    if user is None:
+        return None
+    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
 
 
 def page_item_id(item_id: str) -> UUID:
@@ -74,100 +76,53 @@ def page_item_id(item_id: str) -> UUID:
     return UUID(item_id)
 
 
-def see_other(location: str) -> Redirect:
-    """303 See Other: the browser follows with a GET (no form re-post on reload)."""
-    return Redirect(location, status_code=303, media_type=MediaType.HTML)
+class PageController(Controller):
+    """Session auth only; an anonymous visitor is sent to the login form (no 401).
+
+    Every answer (the page, the redirect to the login form, a 404) is ``private, no-store``:
+    it depends on the session and carries the user's data.
+    The layer also provides the session user's ``ItemService`` (``None`` for a visitor).
+    """
+
+    path = "/items"
+    include_in_schema = False
+    cache_control = NO_STORE
+    dependencies = {"items_service": Provide(provide_page_service)}  # noqa: RUF012
 
 
-def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
-    """The token for the pages' hidden ``csrfmiddlewaretoken`` fields (double submit: it must
-    equal the ``csrftoken`` cookie, which the login set); a new token when it is gone. The
-    cookie is sent with every page that renders the token, as Django's ``get_token()`` does."""
-    existing = request.cookies.get(CSRF_COOKIE)
-    token = existing or secrets.token_urlsafe(32)
-    # The attributes of users.session.csrf_cookie (a feature module items may not import).
-    fresh = Cookie(
-        key=CSRF_COOKIE,
-        value=token,
-        path="/",
-        samesite="lax",
-        max_age=31449600,
-        expires=31449600,
-    )
-    return token, [fresh]
+class ItemPages(PageController):
+    @get("/", name="items-page")
+    async def items_page(
+        self, request: Request[Any, Any, Any], items_service: ItemService | None
+    ) -> Template | Redirect:
+        if items_service is None:
+            return login_redirect(request)
+        user = items_service.user
+        items, total = await items_service.list_items(
+            ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
+        )
+        csrf, cookies = csrf_token(request)
+        context = {"items": items, "total": total, "user": user, "csrf": csrf}
+        return Template("items/list.html", context=context, cookies=cookies)
 
+    @get("/{item_id:str}/page", name="item-page")
+    async def item_page_redirect(
+        self,
+        request: Request[Any, Any, Any],
+        items_service: ItemService | None,
+        item_id: FromPath[str],
+    ) -> Redirect:
+        pk = page_item_id(item_id)
+        if items_service is None:
+            return login_redirect(request)
+        item = await items_service.get_item(pk)
+        return Redirect(
+            f"{request.app.route_reverse('items-page')}#item-{item.id}", media_type=MediaType.HTML
+        )
 
-async def session_user(request: Request[Any, Any, Any], db_session: AsyncSession) -> User | None:
-    """The session's active user: the form pages are session-only, like Django's
-    ``request.user`` (they skip the auth middleware, which checks CSRF in a header only)."""
-    data = request.scope.get("session")
-    raw = data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
-    try:
-        user = await db_session.get(User, UUID(str(raw))) if raw else None
-    except ValueError:
-        return None
-    return user if user is not None and user.is_active else None
-
-
-async def provide_form_service(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
-) -> ItemService | None:
-    """The form pages' ``ItemService`` for the session's user, ``None`` for a visitor."""
-    user = await session_user(request, db_session)
-    if user is None:
-        return None
-    return ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-
-
-def _user(request: Request[Any, Any, Any]) -> User | None:
-    """The session's user; pages never answer 401, they redirect to the login form."""
-    user = request.scope.get("user")
-    return user if isinstance(user, User) else None
-
-
-@get(
-    "/items",
-    name="items-page",
-    include_in_schema=False,
-    cache_control=NO_STORE,
-)
-async def items_page(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
-) -> Template | Redirect:
-    user = _user(request)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    items, total = await service.list_items(
-        ItemFilters(owner=user.id), LimitOffset(limit=PAGE_LIMIT, offset=0)
-    )
-    csrf, cookies = csrf_token(request)
-    context = {"items": items, "total": total, "user": user, "csrf": csrf}
-    return Template("items/list.html", context=context, cookies=cookies)
-
-
-@get("/items/{item_id:str}/page", name="item-page", include_in_schema=False, cache_control=NO_STORE)
-async def item_page_redirect(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    state: State,
-    item_id: FromPath[str],
-) -> Redirect:
-    pk = page_item_id(item_id)
-    user = _user(request)
-    if user is None:
-        return login_redirect(request)
-    service = ItemService(session=db_session, user=user, upload_dir=state.settings.upload_dir)
-    item = await service.get_item(pk)
-    return Redirect(
-        f"{request.app.route_reverse('items-page')}#item-{item.id}", media_type=MediaType.HTML
-    )
-
-
-def human_datetime(value: datetime) -> str:
-    """``4 Dec 2026, 18:24 UTC``: the pages' timestamp format (Django: ``date:"j M Y, H:i T"``)."""
-    moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
+    items_page_head = head_twin(items_page)
+    item_page_redirect_head = head_twin(item_page_redirect)
 
 
 def validate_item_form(form: dict[str, Any]) -> tuple[ItemCreate | None, dict[str, list[str]]]:
@@ -180,9 +135,7 @@ def validate_item_form(form: dict[str, Any]) -> tuple[ItemCreate | None, dict[st
     types = {field.name: field.type for field in msgspec.structs.fields(ItemCreate)}
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
-    for name in FORM_FIELDS:
-        raw = form.get(name, "")
-        raw = raw[-1] if isinstance(raw, list) else raw  # a repeated key: the last value
+    for name, raw in _form_values(form).items():
         if name == "description" and raw == "":
             values[name] = None
         elif raw == "":
@@ -212,19 +165,9 @@ def _form_page(
     item_id: UUID | None = None,
 ) -> Template:
     csrf, cookies = csrf_token(request)
-    context = {
-        "user": user,
-        "csrf": csrf,
-        "values": values,
-        "errors": errors or {},
-        "item_id": item_id,
-    }
-    return Template(
-        "items/form.html",
-        context=context,
-        cookies=cookies,
-        status_code=400 if errors else 200,
-    )
+    context = dict(user=user, csrf=csrf, values=values, errors=errors or {}, item_id=item_id)
+    status_code = 400 if errors else 200
+    return Template("items/form.html", context=context, cookies=cookies, status_code=status_code)
 
 
 def _form_values(form: dict[str, Any]) -> dict[str, str]:
@@ -232,7 +175,7 @@ def _form_values(form: dict[str, Any]) -> dict[str, str]:
     values = {}
     for name in FORM_FIELDS:
         raw = form.get(name, "")
-        values[name] = str(raw[-1] if isinstance(raw, list) else raw)
+        values[name] = str(raw[-1] if isinstance(raw, list) else raw)  # repeated: the last
     return values
 
 
@@ -254,19 +197,14 @@ async def _own_item(service: ItemService, pk: UUID) -> Any:
     return item
 
 
-class ItemFormPages(Controller):
+class ItemFormPages(PageController):
     """What the create and edit pages share: login, template, 400 on errors, 303 on success.
 
-    The layer declares it once: the session user's ``ItemService`` (``None`` for a visitor,
-    sent to the login form), no caching, no schema, and no auth middleware (it reads the
-    CSRF token from a header; these forms post it as a field, checked by ``_check_csrf``).
+    No auth middleware here: it reads the CSRF token from a header; these forms post it as a
+    field, checked by ``_check_csrf``.
     """
 
-    path = "/items"
-    include_in_schema = False
-    cache_control = NO_STORE
     opt = {"exclude_from_auth": True}  # noqa: RUF012
-    dependencies = {"items_service": Provide(provide_form_service)}  # noqa: RUF012
 
     @get("/new", name="item-create-page")
     async def item_create_page(
@@ -330,6 +268,5 @@ class ItemFormPages(Controller):
         await items_service.repository.session.commit()  # see item_create_submit
         return see_other(request.app.route_reverse("items-page"))
 
-    # Litestar answers 405 to HEAD unless a handler declares it (contract decision 11).
     item_create_page_head = head_twin(item_create_page)
     item_edit_page_head = head_twin(item_edit_page)

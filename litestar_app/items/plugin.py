@@ -16,9 +16,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from sqladmin_litestar_plugin import SQLAdminPlugin
 
+from common.pages import human_datetime
 from config.settings import BASE_DIR
 from items.admin import ADMIN_VIEWS
-from items.pages import human_datetime
 from items.urls import api_router, page_handlers
 
 if TYPE_CHECKING:

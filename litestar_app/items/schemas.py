@@ -8,13 +8,16 @@ rendered with exactly two places; NUL characters are refused by a pattern.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 import msgspec
+from litestar.datastructures import UploadFile
 from litestar.exceptions import ValidationException
+from litestar.params import KwargDefinition
 from msgspec import UNSET, Meta, UnsetType
 
 from items.services import ItemChanges, ItemFields
@@ -27,6 +30,7 @@ PRICE_PATTERN = r"^(?:[0-9]{1,8}(?:\.[0-9]{1,2})?|-0{1,8}(?:\.0{1,2})?)$"
 ORDERINGS = ("name", "-name", "price", "-price", "created_at", "-created_at")
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
+BLOCKING_MS_MAX = 2000
 _NO_NUL = r"^[^\x00]*$"
 
 Name = Annotated[str, Meta(min_length=1, max_length=NAME_MAX_LENGTH, pattern=_NO_NUL)]
@@ -43,20 +47,18 @@ Price = Annotated[
 Ordering = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
 
+def body_error(key: str, message: str) -> ValidationException:
+    """400 with pointer ``/body/<key>`` (DRF's ``ValidationError({key: [message]})``)."""
+    return ValidationException(
+        detail="Validation failed.", extra=[{"key": key, "source": "body", "message": message}]
+    )
+
+
 def parse_price(raw: str, field: str = "price") -> Decimal:
     """A validated price string as ``Decimal``; negative -> 400 ``/body/<field>``."""
     value = Decimal(raw).quantize(Decimal("0.01"))  # always two places, also before a refresh
     if value < 0:
-        raise ValidationException(
-            detail="Validation failed.",
-            extra=[
-                {
-                    "key": field,
-                    "source": "body",
-                    "message": "Ensure this value is greater than or equal to 0.",
-                }
-            ],
-        )
+        raise body_error(field, "Ensure this value is greater than or equal to 0.")
     return value
 
 
@@ -101,17 +103,10 @@ class ItemCreate(msgspec.Struct, kw_only=True):
         )
 
 
-class ItemUpdate(msgspec.Struct, kw_only=True):
+class ItemUpdate(ItemCreate, kw_only=True):
     """ItemUpdate (PUT, full): every key required, ``description`` may be ``null``."""
 
-    name: Name
     description: Description | None
-    price: Price
-
-    def to_values(self) -> ItemFields:
-        return ItemFields(
-            name=self.name, description=self.description, price=parse_price(self.price)
-        )
 
 
 class ItemPatch(msgspec.Struct, kw_only=True):
@@ -122,8 +117,14 @@ class ItemPatch(msgspec.Struct, kw_only=True):
     price: Price | UnsetType = UNSET
 
     def to_values(self) -> ItemChanges:
-        price = self.price if isinstance(self.price, UnsetType) else parse_price(self.price)
-        return ItemChanges(name=self.name, description=self.description, price=price)
+        changes = ItemChanges()
+        if not isinstance(self.name, UnsetType):
+            changes["name"] = self.name
+        if not isinstance(self.description, UnsetType):
+            changes["description"] = self.description
+        if not isinstance(self.price, UnsetType):
+            changes["price"] = parse_price(self.price)
+        return changes
 
 
 class ItemPage(msgspec.Struct, kw_only=True):
@@ -161,6 +162,19 @@ class AttachmentList(msgspec.Struct, kw_only=True):
     """``{"items": [Attachment...]}``."""
 
     items: list[AttachmentRead]
+
+
+@dataclass
+class AttachmentUpload:
+    """The multipart upload: field ``files``, one or more files.
+
+    Optional here so that the handler answers "no file" with the contract's pointer
+    (``/body/files``); OpenAPI still documents it as required with at least one item.
+    """
+
+    files: Annotated[list[UploadFile], KwargDefinition(schema_extra={"min_items": 1})] = field(
+        default_factory=list
+    )
 
 
 class BlockingResult(msgspec.Struct, kw_only=True):

@@ -1,7 +1,7 @@
 """Item business rules; the HTTP layer never touches the ORM directly.
 
-``ItemService`` is an advanced-alchemy ``SQLAlchemyAsyncRepositoryService`` with an inner
-repository, built per request for one caller (``user``). It decides
+``ItemService`` is an advanced-alchemy ``SQLAlchemyAsyncRepositoryService`` (inner repository),
+built per request for one caller (``user``). It decides
 what the caller may see (own items; staff: all), filters, orders (ties broken by id),
 paginates, stores attachments and maps database conflicts. It raises the domain errors of
 ``common.errors``; one exception handler turns them into problems.
@@ -15,17 +15,16 @@ import re
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset as LimitOffsetFilter
 from advanced_alchemy.filters import OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from msgspec import UNSET, UnsetType
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,8 +55,7 @@ class ItemFilters:
     ordering: str = "created_at"
 
 
-@dataclass(frozen=True, slots=True)
-class ItemFields:
+class ItemFields(TypedDict):
     """Every writable field of an item (create, and PUT's full replacement)."""
 
     name: str
@@ -65,18 +63,12 @@ class ItemFields:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class ItemChanges:
-    """PATCH: the fields to change; ``UNSET`` leaves a field as it is."""
+class ItemChanges(TypedDict, total=False):
+    """PATCH: the fields to change; an absent key leaves a field as it is."""
 
-    name: str | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
-    price: Decimal | UnsetType = UNSET
-
-    def items(self) -> list[tuple[str, Any]]:
-        """``(field, value)`` of each field that is set."""
-        values = ((f, getattr(self, f)) for f in ("name", "description", "price"))
-        return [(f, v) for f, v in values if v is not UNSET]
+    name: str
+    description: str | None
+    price: Decimal
 
 
 class UploadedFile(Protocol):
@@ -197,13 +189,12 @@ class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
 
     async def create_item(self, fields: ItemFields) -> Item:
         """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
-        return await self.create({"owner_id": self.user.id, **asdict(fields)})
+        return await self.create({"owner_id": self.user.id, **fields})
 
     async def update_item(self, item_id: UUID, changes: ItemFields | ItemChanges) -> Item:
         """Set the given fields: all of them (``ItemFields``, PUT) or some (PATCH)."""
         item = await self.get_item(item_id)
-        values = asdict(changes).items() if isinstance(changes, ItemFields) else changes.items()
-        for field, value in values:
+        for field, value in changes.items():
             setattr(item, field, value)
         return await self.repository.update(item)
 

@@ -12,13 +12,8 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from common.pagination import provide_page_size
-from compat.routing import with_head
 from items.api import AttachmentController, ItemController
-from items.pages import (
-    ItemFormPages,
-    item_page_redirect,
-    items_page,
-)
+from items.pages import ItemFormPages, ItemPages
 
 api_router = Router(
     path="/api/v1",
@@ -26,8 +21,4 @@ api_router = Router(
     dependencies={"page_size": Provide(provide_page_size)},
 )
 
-# with_head: each page also answers HEAD (Litestar answers 405 unless HEAD is declared).
-page_handlers: list[ControllerRouterHandler] = [
-    *with_head([items_page, item_page_redirect]),
-    ItemFormPages,
-]
+page_handlers: list[ControllerRouterHandler] = [ItemPages, ItemFormPages]

@@ -13,10 +13,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.enums import MediaType
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-LOGIN_URL = "/auth/login"
+from common.pages import LOGIN_URL, see_other  # noqa: F401 (session.py uses pages.see_other)
+
 DEFAULT_NEXT = "/items"
 LOGIN_TEMPLATE = "users/login.html"
 _NEGOTIATED = ["application/json", "text/html"]  # JSON first: it wins ties and ``*/*``
@@ -41,11 +41,6 @@ def safe_next(value: object) -> str:
     ):
         return value
     return DEFAULT_NEXT
-
-
-def see_other(location: str) -> Redirect:
-    """303 See Other: the browser follows with a GET (no form re-post on reload)."""
-    return Redirect(location, status_code=303, media_type=MediaType.HTML)
 
 
 def login_page(

@@ -1,5 +1,7 @@
 """Fixtures for the items tests: users created through the ORM, bearer-authenticated clients."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from pathlib import Path
 

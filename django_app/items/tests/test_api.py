@@ -1,7 +1,11 @@
 """The /api/v1/items HTTP contract: status codes, shapes, pointers, headers."""
 
+from __future__ import annotations
+
 import json
+import time
 from collections.abc import AsyncIterable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -22,7 +26,7 @@ ITEM_KEYS = {"id", "name", "description", "price", "owner", "created_at", "updat
 
 def pointers(response: Any) -> set[str]:
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
     return {error["pointer"] for error in response.json()["errors"]}
 
 
@@ -38,8 +42,8 @@ def test_anonymous_gets_401_with_bearer_challenge(api_client: APIClient) -> None
     response = api_client.get("/api/v1/items")
 
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Bearer"
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_create_returns_201_location_and_item(alice: User, client_for: ClientFor) -> None:
@@ -48,7 +52,7 @@ def test_create_returns_201_location_and_item(alice: User, client_for: ClientFor
         "/api/v1/items",
         {"name": " Lamp ", "price": "12.5", "id": "x", "owner": "y", "extra": 1},
         format="json",
-        HTTP_X_REQUEST_ID="req-12345678",
+        headers={"X-Request-ID": "req-12345678"},
     )
 
     assert response.status_code == 201
@@ -59,8 +63,8 @@ def test_create_returns_201_location_and_item(alice: User, client_for: ClientFor
     assert body["description"] is None
     assert body["owner"] == str(alice.id)
     assert body["created_at"].endswith("Z")
-    assert response["Location"] == f"http://testserver/api/v1/items/{body['id']}"
-    assert client.get(response["Location"]).json() == body
+    assert response.headers["Location"] == f"http://testserver/api/v1/items/{body['id']}"
+    assert client.get(response.headers["Location"]).json() == body
 
 
 @pytest.mark.parametrize(
@@ -94,11 +98,11 @@ def test_malformed_json_non_json_and_oversized_bodies(alice: User, client_for: C
     assert pointers(response) == {"/body"}
     response = client.post("/api/v1/items", b"name=x", content_type="text/plain")
     assert response.status_code == 415
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
     big = json.dumps({"name": "x", "price": "1.00", "description": "a" * (1024 * 1024)})
     response = client.post("/api/v1/items", big, content_type="application/json")
     assert response.status_code == 413
-    assert response["Content-Type"] == "application/problem+json"
+    assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_put_is_full_patch_is_partial(alice: User, client_for: ClientFor) -> None:
@@ -141,10 +145,8 @@ def test_other_users_item_is_404_everywhere(
     other = client_for(bob)
 
     assert other.get(url).status_code == 404
-    assert (
-        other.put(url, {"name": "x", "price": "1", "description": None}, format="json").status_code
-        == 404
-    )
+    body = {"name": "x", "price": "1", "description": None}
+    assert other.put(url, body, format="json").status_code == 404
     assert other.patch(url, {"name": "x"}, format="json").status_code == 404
     assert other.delete(url).status_code == 404
     assert other.get(f"{url}/attachments").status_code == 404
@@ -160,7 +162,8 @@ def test_list_paging_filters_and_ordering(alice: User, client_for: ClientFor) ->
     for name, price in [("b", "2"), ("a", "3"), ("c", "1")]:
         create(client, name=name, price=price)
 
-    body = client.get("/api/v1/items", {"ordering": "-price", "limit": 2, "offset": 0}).json()
+    params = {"ordering": "-price", "limit": 2, "offset": 0}
+    body = client.get("/api/v1/items", params).json()
     assert [i["name"] for i in body["items"]] == ["a", "b"]
     assert (body["total"], body["limit"], body["offset"]) == (3, 2, 0)
     body = client.get("/api/v1/items", {"min_price": "1.50", "q": "B"}).json()
@@ -189,19 +192,23 @@ def test_list_query_validation(
 def test_owner_filter(alice: User, bob: User, staff: User, client_for: ClientFor) -> None:
     create(client_for(bob))
 
-    assert client_for(alice).get("/api/v1/items", {"owner": str(bob.id)}).status_code == 403
-    assert client_for(alice).get("/api/v1/items", {"owner": str(alice.id)}).status_code == 200
-    assert client_for(staff).get("/api/v1/items", {"owner": str(bob.id)}).json()["total"] == 1
+    response = client_for(alice).get("/api/v1/items", {"owner": str(bob.id)})
+    assert response.status_code == 403
+    response = client_for(alice).get("/api/v1/items", {"owner": str(alice.id)})
+    assert response.status_code == 200
+    response = client_for(staff).get("/api/v1/items", {"owner": str(bob.id)})
+    assert response.json()["total"] == 1
 
 
 def test_layered_cache_control(alice: User, client_for: ClientFor) -> None:
     client = client_for(alice)
     item = create(client)
 
-    assert client.get("/api/v1/items")["Cache-Control"] == "private, max-age=0"
-    assert client.get(f"/api/v1/items/{item['id']}")["Cache-Control"] == "private, max-age=60"
-    assert client.get("/api/v1/items/export")["Cache-Control"] == "no-cache"
-    assert client.get("/api/v1/users/me")["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/items").headers["Cache-Control"] == "private, max-age=0"
+    response = client.get(f"/api/v1/items/{item['id']}")
+    assert response.headers["Cache-Control"] == "private, max-age=60"
+    assert client.get("/api/v1/items/export").headers["Cache-Control"] == "no-cache"
+    assert client.get("/api/v1/users/me").headers["Cache-Control"] == "no-store"
 
 
 async def collect(stream: AsyncIterable[bytes]) -> bytes:
@@ -215,7 +222,7 @@ def test_export_streams_ndjson(alice: User, bob: User, client_for: ClientFor) ->
 
     response = client.get("/api/v1/items/export")
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/x-ndjson"
+    assert response.headers["Content-Type"] == "application/x-ndjson"
     assert response.is_async  # streamed under ASGI, not read into a list first
     lines = async_to_sync(collect)(response.streaming_content).decode().splitlines()
     assert [json.loads(line)["name"] for line in lines] == names
@@ -228,6 +235,13 @@ def test_blocking(alice: User, client_for: ClientFor) -> None:
 
     assert client.get("/api/v1/items/blocking", {"ms": 5}).json() == {"slept_ms": 5}
     assert pointers(client.get("/api/v1/items/blocking", {"ms": 0})) == {"/query/ms"}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: client.get("/api/v1/items/blocking", {"ms": 200}), range(4))
+        )
+    assert all(r.status_code == 200 for r in results)
+    assert time.perf_counter() - started < 0.7
 
 
 def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> None:
@@ -249,8 +263,8 @@ def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> 
     download = client.get(uploaded[0]["url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"root:x"
-    assert download["Content-Type"] == "text/plain"
-    assert download["Content-Disposition"] == 'attachment; filename="passwd"'
+    assert download.headers["Content-Type"] == "text/plain"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="passwd"'
 
     response = client.post(url, {"files": SimpleUploadedFile("one", b"1")}, format="multipart")
     assert response.status_code == 201
@@ -262,9 +276,8 @@ def test_attachments(alice: User, client_for: ClientFor, settings: Settings) -> 
     assert len(client.get(url).json()["items"]) == 3
 
 
-def test_openapi_operations() -> None:
-    client = APIClient()
-    paths = client.get("/api/schema/openapi.json").json()["paths"]
+def test_openapi_operations(api_client: APIClient) -> None:
+    paths = api_client.get("/api/schema/openapi.json").json()["paths"]
 
     ops = {
         op["operationId"]
@@ -293,7 +306,7 @@ def test_items_page_and_redirect(
     alice: User, bob: User, client_for: ClientFor, csrf_client: CsrfClient
 ) -> None:
     anonymous = csrf_client()
-    assert anonymous.get("/items")["Location"] == "/auth/login?next=/items"
+    assert anonymous.get("/items").headers["Location"] == "/auth/login?next=/items"
     # The pages are session pages: a bearer token does not log a browser in.
     assert client_for(alice).get("/items").status_code == 302
 
@@ -301,24 +314,24 @@ def test_items_page_and_redirect(
     item = create(client_for(alice), name="<script>alert(1)</script>")
     page = client.get("/items")
     assert page.status_code == 200
-    html = page.content.decode()
+    html = page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     assert "/static/items.css" in html and "/static/items.js" in html
 
     response = client.get(f"/items/{item['id']}/page")
     assert response.status_code == 302
-    assert response["Location"] == f"/items#item-{item['id']}"
+    assert response.headers["Location"] == f"/items#item-{item['id']}"
     other = csrf_client(bob)
     assert other.get(f"/items/{item['id']}/page").status_code == 404
 
 
-def test_static_files() -> None:
-    client = Client()
-    assert client.get("/static/items.css")["Content-Type"].startswith("text/css")
-    assert client.get("/static/items.js")["Content-Type"].startswith("text/javascript")
-    assert client.get("/static/../config/settings.py").status_code == 404
-    assert client.get("/static/%2e%2e/config/settings.py").status_code == 404
+def test_static_files(api_client: APIClient) -> None:
+    assert api_client.get("/static/items.css").headers["Content-Type"].startswith("text/css")
+    response = api_client.get("/static/items.js")
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert api_client.get("/static/../config/settings.py").status_code == 404
+    assert api_client.get("/static/%2e%2e/config/settings.py").status_code == 404
 
 
 def test_integrity_error_is_409(
@@ -336,14 +349,14 @@ def test_integrity_error_is_409(
 
     assert response.status_code == 409
     assert response.json()["type"] == "urn:problem:conflict"
-    assert "secret" not in response.content.decode()
+    assert "secret" not in response.text
 
 
 def test_options_needs_no_auth(api_client: APIClient) -> None:
     response = api_client.options("/api/v1/items")
 
     assert response.status_code == 204
-    assert response["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
 
 
 def test_admin_lists_items(staff: User, alice: User, client_for: ClientFor) -> None:
@@ -355,5 +368,5 @@ def test_admin_lists_items(staff: User, alice: User, client_for: ClientFor) -> N
 
     response = client.get("/admin/items/item/")
     assert response.status_code == 200
-    assert "Admin-visible" in response.content.decode()
+    assert "Admin-visible" in response.text
     assert client.get("/admin/items/attachment/").status_code == 200

@@ -5,6 +5,8 @@ that was not ``select_related``) makes the count grow with the rows on the page.
 ``CaptureQueriesContext`` records each query the default connection runs for one request.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from decimal import Decimal
 

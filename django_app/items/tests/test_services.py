@@ -1,5 +1,7 @@
 """ItemService: visibility, filters, ordering, paging, owner rule, attachments, conflicts."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 import pytest

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -43,23 +44,32 @@ def upload_dir(settings: Settings) -> Path:
 
 
 @pytest.fixture
-def make_user(settings: Settings) -> Callable[..., User]:
-    def factory(username: str, *, is_staff: bool = False) -> User:
-        async def create() -> User:
+def bulk_create(settings: Settings) -> Callable[[Iterable[Any]], list[Any]]:
+    """``bulk_create(rows)``: add ORM rows straight through a throwaway engine (no HTTP, no
+    counting)."""
+
+    def factory(rows: Iterable[Any]) -> list[Any]:
+        async def run() -> None:
             engine = create_async_engine(settings.database_url)
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-                user = User(
-                    username=username,
-                    email=f"{username}@example.com",
-                    password=users.services.password_hash.hash("password-123"),
-                    is_staff=is_staff,
-                )
-                db.add(user)
+                db.add_all(added)
                 await db.commit()
             await engine.dispose()
-            return user
 
-        return asyncio.run(create())
+        added = list(rows)
+        asyncio.run(run())
+        return added
+
+    return factory
+
+
+@pytest.fixture
+def make_user(bulk_create: Callable[[Iterable[Any]], list[Any]]) -> Callable[..., User]:
+    def factory(username: str, *, is_staff: bool = False) -> User:
+        password = users.services.password_hash.hash("password-123")
+        user = User(username=username, email=f"{username}@example.com", password=password)
+        user.is_staff = is_staff
+        return bulk_create([user])[0]
 
     return factory
 

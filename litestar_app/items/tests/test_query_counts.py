@@ -8,7 +8,6 @@ listener on the app's engine counts each statement one request sends to the data
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -18,9 +17,7 @@ import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from config.settings import Settings
 from items.models import Attachment, Item
 from users.models import OutboxEmail, User
 
@@ -34,26 +31,6 @@ ITEMS_LIST_QUERIES = 3
 ATTACHMENTS_LIST_QUERIES = 3
 # Bearer user lookup + the emails.
 EMAILS_LIST_QUERIES = 2
-
-
-@pytest.fixture
-def bulk_create(settings: Settings) -> Callable[[Iterable[Any]], list[Any]]:
-    """``bulk_create(rows)``: add ORM rows straight through a throwaway engine (no HTTP, no
-    counting)."""
-
-    def factory(rows: Iterable[Any]) -> list[Any]:
-        async def run() -> None:
-            engine = create_async_engine(settings.database_url)
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-                db.add_all(added)
-                await db.commit()
-            await engine.dispose()
-
-        added = list(rows)
-        asyncio.run(run())
-        return added
-
-    return factory
 
 
 @pytest.fixture
