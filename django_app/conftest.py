@@ -13,9 +13,9 @@ import config.urls
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings: Settings) -> None:
-    """Hash test passwords with MD5 (Django's advice for fast tests): PBKDF2's million
-    iterations cost ~0.35 s of CPU per login or new user, most of this suite's time. The
-    production hasher is exercised over HTTP by the contract suite's servers."""
+    """Hash test passwords with MD5 (Django's advice for fast tests): argon2id costs tens of
+    milliseconds of CPU per login or new user. The production hasher is tested in
+    users/tests/test_models.py and over HTTP by `make chaos`."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,  # hashes made before the override still verify

@@ -45,6 +45,6 @@ def test_fast_password_hashing_puts_md5_first_and_busy_timeout_is_read() -> None
     assert fast.stdout.startswith("django.contrib.auth.hashers.MD5PasswordHasher"), fast.stdout
     assert "'timeout': 2.0" in fast.stdout, fast.stdout
     default = _load({})
-    assert default.stdout.startswith("django.contrib.auth.hashers.PBKDF2PasswordHasher")
+    assert default.stdout.startswith("users.hashing.Argon2idPasswordHasher")
     assert "'timeout': 15.0" in default.stdout, default.stdout
     assert _load({"PASSWORD_HASHING": "md5"}).returncode != 0

@@ -6,9 +6,12 @@ from datetime import UTC
 from uuid import UUID
 
 import pytest
+from pytest_django import Settings
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.hashers import identify_hasher
 from django.db import IntegrityError, connection
 
+import config.settings as production_settings
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +35,17 @@ def test_create_user_hashes_password_and_sets_defaults() -> None:
     assert user.created_at.utcoffset() == UTC.utcoffset(None)
     assert user.updated_at >= user.created_at
     assert str(user) == "alice"
+
+
+def test_passwords_hash_with_argon2id_and_verify_without_rehash(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = production_settings.PASSWORD_HASHERS  # not the tests' MD5
+    user = User(username="hasher")
+    user.set_password("s3cret-pass")
+
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    # A hasher with other parameters for the same algorithm would rehash at every login.
+    assert not identify_hasher(user.password).must_update(user.password)
+    assert user.check_password("s3cret-pass")
 
 
 def test_create_user_without_password_is_unusable() -> None:
