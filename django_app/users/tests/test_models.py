@@ -6,10 +6,10 @@ from datetime import UTC
 from uuid import UUID
 
 import pytest
-from pytest_django import Settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.db import IntegrityError, connection
+from pytest_django import Settings
 
 import config.settings as production_settings
 from users.models import User
