@@ -3,8 +3,8 @@
 argon2id costs tens of milliseconds of CPU and 19 MiB per call. Each request already runs
 in a thread of its own under ASGI, so the loop stays free; what needs bounding is how many
 hash at once (``HASH_CONCURRENCY``) and how many wait for a slot (``HASH_QUEUE``). Past
-that the caller gets :class:`HashingBusy`, answered ``503`` problem+json with ``Retry-After: 1`` (pinned on both
-apps), instead of a queue that grows without bound.
+that the caller gets :class:`HashingBusy`, answered ``503`` problem+json with
+``Retry-After: 1`` (pinned on both apps), instead of a queue that grows without bound.
 """
 
 from __future__ import annotations
