@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC
+from typing import Any
 from uuid import UUID
 
+import argon2.low_level
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.hashers import identify_hasher
@@ -12,6 +15,7 @@ from django.db import IntegrityError, connection
 from pytest_django import Settings
 
 import config.settings as production_settings
+from users.hashing import Argon2idPasswordHasher
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +50,23 @@ def test_passwords_hash_with_argon2id_and_verify_without_rehash(settings: Settin
     # A hasher with other parameters for the same algorithm would rehash at every login.
     assert not identify_hasher(user.password).must_update(user.password)
     assert user.check_password("s3cret-pass")
+
+
+def test_passwords_hash_on_the_hashing_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # argon2's block stays in the arena of the thread that hashed: a few threads, not every
+    # request's thread (users/hashing.py).
+    threads = []
+    real_hash = argon2.low_level.hash_secret
+
+    def spy(*args: Any, **kwargs: Any) -> bytes:
+        threads.append(threading.current_thread().name)
+        return real_hash(*args, **kwargs)
+
+    monkeypatch.setattr(argon2.low_level, "hash_secret", spy)
+    encoded = Argon2idPasswordHasher().encode("s3cret-pass", "saltsaltsalt")
+
+    assert Argon2idPasswordHasher().verify("s3cret-pass", encoded)
+    assert threads and threads[0].startswith("password-hash"), threads
 
 
 def test_create_user_without_password_is_unusable() -> None:

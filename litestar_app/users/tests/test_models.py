@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import exc, inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common.models import TimestampedModel
+from users.hashing import hash_password, run_bounded, verify_password
 from users.models import User
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +68,16 @@ async def test_defaults_and_timestamps(session: AsyncSession) -> None:
     assert user.created_at.tzinfo is not None
     assert user.created_at.utcoffset() == UTC.utcoffset(None)
     assert user.updated_at >= user.created_at
+
+
+async def test_passwords_hash_on_the_hashing_threads() -> None:
+    # argon2's block stays in the arena of the thread that hashed: a few threads, not any
+    # of anyio's worker threads (users/hashing.py).
+    thread = await run_bounded(threading.current_thread)
+    encoded = await hash_password("s3cret-pass")
+
+    assert await verify_password("s3cret-pass", encoded)
+    assert thread.name.startswith("password-hash"), thread.name
 
 
 @pytest.mark.parametrize(
