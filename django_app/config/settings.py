@@ -132,8 +132,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         DATABASES["default"]["NAME"] = str(_sqlite_path)
     # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
-    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    # sqlite3 default, 5 s, failed bursts under load), then the request answers 503. WAL:
+    # readers never block a writer's commit (in the default rollback journal one open read,
+    # e.g. an abandoned cursor, held every commit back until the busy timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=SQLITE_BUSY_TIMEOUT_S, init_command="PRAGMA journal_mode=WAL"
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bound connection attempts so /health and requests fail fast while PostgreSQL is down.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2

@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def create_engine_config(settings: Settings) -> EngineConfig:
     """
     if not settings.is_postgres:
         # One writer: a burst of writes queues on the lock up to SQLITE_BUSY_TIMEOUT_S (15 s; the
-        # sqlite3 default, 5 s, failed bursts under load), then the request answers 503.
+        # sqlite3 default, 5 s, failed bursts under load), then the request answers 503. WAL
+        # (``_sqlite_wal``): readers never block a writer's commit.
         return EngineConfig(connect_args={"timeout": settings.sqlite_busy_timeout_s})
     return EngineConfig(
         pool_pre_ping=settings.db_pool_pre_ping,
@@ -69,6 +70,16 @@ def create_engine_config(settings: Settings) -> EngineConfig:
         pool_size=settings.db_pool_size,
         max_overflow=10,
     )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_wal(dbapi_connection: Any, _record: object) -> None:
+    """Every SQLite connection in WAL mode: in the default rollback journal one open read
+    (e.g. an abandoned cursor) held every commit back until the busy timeout."""
+    if "sqlite" in type(dbapi_connection).__module__:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
 
 
 @functools.cache

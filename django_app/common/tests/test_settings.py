@@ -48,3 +48,9 @@ def test_fast_password_hashing_puts_md5_first_and_busy_timeout_is_read() -> None
     assert default.stdout.startswith("users.hashing.Argon2idPasswordHasher")
     assert "'timeout': 15.0" in default.stdout, default.stdout
     assert _load({"PASSWORD_HASHING": "md5"}).returncode != 0
+
+
+def test_sqlite_connections_use_wal(tmp_path: Path) -> None:
+    # Readers never block a writer's commit (config/settings.py: init_command).
+    shown = _load({"DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}"})
+    assert "'init_command': 'PRAGMA journal_mode=WAL'" in shown.stdout, shown.stdout

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 from litestar.exceptions import ImproperlyConfiguredException
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+import common.db  # noqa: F401  (registers the SQLite connect listener)
 from config.settings import Settings
 
 APP_DIR = Path(__file__).resolve().parents[2]
@@ -55,3 +58,14 @@ def test_fast_password_hashing_is_cheapest_argon2id_and_busy_timeout_is_read() -
     default = _show({"PASSWORD_HASHING": "default"})
     assert default.split()[0] == "m=19456,t=2,p=1", default  # OWASP m=19 MiB, t=2, p=1
     assert default.split()[-1] == "15.0", default
+
+
+async def test_sqlite_connections_use_wal(tmp_path: Path) -> None:
+    # Readers never block a writer's commit (common/db.py: _sqlite_wal).
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+    finally:
+        await engine.dispose()
+    assert mode == "wal"
