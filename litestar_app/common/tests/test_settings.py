@@ -60,6 +60,7 @@ def test_fast_password_hashing_is_cheapest_argon2id_and_busy_timeout_is_read() -
     assert default.split()[-1] == "15.0", default
 
 
+@pytest.mark.anyio
 async def test_sqlite_connections_use_wal(tmp_path: Path) -> None:
     # Readers never block a writer's commit (common/db.py: _sqlite_wal).
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
