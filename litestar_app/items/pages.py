@@ -93,7 +93,7 @@ class PageController(Controller):
 class ItemPages(PageController):
     @get("/", name="items-page")
     async def items_page(
-        self, request: Request[Any, Any, Any], items_service: ItemService | None
+        self, request: Request[Any, Any, Any], items_service: NamedDependency[ItemService | None]
     ) -> Template | Redirect:
         if items_service is None:
             return login_redirect(request)
@@ -109,7 +109,7 @@ class ItemPages(PageController):
     async def item_page_redirect(
         self,
         request: Request[Any, Any, Any],
-        items_service: ItemService | None,
+        items_service: NamedDependency[ItemService | None],
         item_id: FromPath[str],
     ) -> Redirect:
         pk = page_item_id(item_id)
@@ -208,7 +208,7 @@ class ItemFormPages(PageController):
 
     @get("/new", name="item-create-page")
     async def item_create_page(
-        self, request: Request[Any, Any, Any], items_service: ItemService | None
+        self, request: Request[Any, Any, Any], items_service: NamedDependency[ItemService | None]
     ) -> Template | Redirect:
         if items_service is None:
             return login_redirect(request)
@@ -216,7 +216,7 @@ class ItemFormPages(PageController):
 
     @post("/new", name="item-create-submit")
     async def item_create_submit(
-        self, request: Request[Any, Any, Any], items_service: ItemService | None, data: FormBody
+        self, request: Request[Any, Any, Any], items_service: NamedDependency[ItemService | None], data: FormBody
     ) -> Template | Redirect:
         _check_csrf(request, data)
         if items_service is None:
@@ -233,7 +233,7 @@ class ItemFormPages(PageController):
     async def item_edit_page(
         self,
         request: Request[Any, Any, Any],
-        items_service: ItemService | None,
+        items_service: NamedDependency[ItemService | None],
         item_id: FromPath[str],
     ) -> Template | Redirect:
         pk = page_item_id(item_id)
@@ -251,7 +251,7 @@ class ItemFormPages(PageController):
     async def item_edit_submit(
         self,
         request: Request[Any, Any, Any],
-        items_service: ItemService | None,
+        items_service: NamedDependency[ItemService | None],
         item_id: FromPath[str],
         data: FormBody,
     ) -> Template | Redirect:
