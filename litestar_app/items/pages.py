@@ -216,7 +216,10 @@ class ItemFormPages(PageController):
 
     @post("/new", name="item-create-submit")
     async def item_create_submit(
-        self, request: Request[Any, Any, Any], items_service: NamedDependency[ItemService | None], data: FormBody
+        self,
+        request: Request[Any, Any, Any],
+        items_service: NamedDependency[ItemService | None],
+        data: FormBody,
     ) -> Template | Redirect:
         _check_csrf(request, data)
         if items_service is None:
