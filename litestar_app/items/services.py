@@ -168,22 +168,23 @@ class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
     async def export(self, chunk_size: int = EXPORT_CHUNK_SIZE) -> AsyncIterator[Item]:
         """Every visible item by (created_at, id), read from the database in chunks.
 
-        Keyset pagination on its own session: the stream outlives the request's session
-        (it is closed when the response starts).
+        Keyset pagination, each chunk on a session of its own: the stream outlives the
+        request's session (closed when the response starts), and a stream its client abandons
+        is only closed when it is garbage-collected, so no session stays open across a yield.
         """
         bind = self.repository.session.bind
         after: tuple[Any, UUID] | None = None
-        async with AsyncSession(bind, expire_on_commit=False) as session:
-            while True:
-                statement = self.visible().order_by(Item.created_at, Item.id).limit(chunk_size)
-                if after is not None:
-                    statement = statement.where(tuple_(Item.created_at, Item.id) > after)
+        while True:
+            statement = self.visible().order_by(Item.created_at, Item.id).limit(chunk_size)
+            if after is not None:
+                statement = statement.where(tuple_(Item.created_at, Item.id) > after)
+            async with AsyncSession(bind, expire_on_commit=False) as session:
                 chunk = list((await session.scalars(statement)).all())
-                for item in chunk:
-                    yield item
-                if len(chunk) < chunk_size:
-                    return
-                after = (chunk[-1].created_at, chunk[-1].id)
+            for item in chunk:
+                yield item
+            if len(chunk) < chunk_size:
+                return
+            after = (chunk[-1].created_at, chunk[-1].id)
 
     # --- commands -----------------------------------------------------------------------
 
