@@ -166,12 +166,9 @@ class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
         return item
 
     async def export(self, chunk_size: int = EXPORT_CHUNK_SIZE) -> AsyncIterator[Item]:
-        """Every visible item by (created_at, id), read from the database in chunks.
-
-        Keyset pagination, each chunk on a session of its own: the stream outlives the
-        request's session (closed when the response starts), and a stream its client abandons
-        is only closed when it is garbage-collected, so no session stays open across a yield.
-        """
+        """Every visible item by (created_at, id), read from the database in chunks."""
+        # Keyset pagination, a session per chunk: the stream outlives the request's session,
+        # and one its client abandons is closed only when garbage-collected.
         bind = self.repository.session.bind
         after: tuple[Any, UUID] | None = None
         while True:
