@@ -186,8 +186,13 @@ class ItemService(SQLAlchemyAsyncRepositoryService[Item]):
     # --- commands -----------------------------------------------------------------------
 
     async def create_item(self, fields: ItemFields) -> Item:
-        """A new item owned by the caller (an ``IntegrityError`` surfaces as 409)."""
-        return await self.create({"owner_id": self.user.id, **fields})
+        """A new item owned by the caller (an ``IntegrityError`` surfaces as 409).
+
+        No refresh after the INSERT (``auto_refresh=False``): every column has a Python-side
+        default, so the flushed object is complete, and the refresh's SELECT was a round trip
+        of its own on every create.
+        """
+        return await self.create({"owner_id": self.user.id, **fields}, auto_refresh=False)
 
     async def update_item(self, item_id: UUID, changes: ItemFields | ItemChanges) -> Item:
         """Set the given fields: all of them (``ItemFields``, PUT) or some (PATCH)."""
