@@ -280,7 +280,10 @@ TARGETS = (
         _ratio_target("item retrieve", "django-recommended", "baseline"),
         lambda v: v >= 0.15,
         "django-recommended",
-        "DRF view, authentication and serializer work per request, on one GIL.",
+        "Python work per request on one GIL (8 threads share it): psycopg's query path and "
+        "gunicorn's thread worker lead the profile. Tried and not kept (1 round each, same "
+        "machine): no pool `check` round trip 295 -> 304 req/s, 4 threads instead of 8 "
+        "338 req/s, 2 threads 224 req/s: within the run-to-run spread.",
     ),
     Target(
         "Litestar RSS per worker < 150 MiB (after the run)",
