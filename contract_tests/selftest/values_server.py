@@ -13,6 +13,7 @@ import re
 import threading
 import unicodedata
 import uuid
+from decimal import Decimal
 from http.cookies import _unquote as unquote_cookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +26,8 @@ FAULTS = {
     "percent-cookies": "cookie values percent-decoded (theme=%64ark is dark)",
     "surrogate-malformed": "an escaped lone surrogate anywhere makes the whole body malformed",
     "like-pattern-503": "a username over 50,000 characters is a 503 (SQLite LIKE limit)",
+    "unsendable-email": "an address whose domain IDNA cannot encode is registered (no mail)",
+    "signed-zero": "a price of -0 is stored and rendered as '-0.00'",
 }
 #: path -> the string members its body declares
 BODY_FIELDS = {
@@ -46,9 +49,25 @@ LISTS = {
 }
 
 
+def domain_encodes(address: str) -> bool:
+    domain = address.rpartition("@")[2]
+    if domain.isascii():
+        return True
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 class Handler(BaseHTTPRequestHandler):
     fault: str | None = None
     users: dict[str, str] = {}  # noqa: RUF012 (token -> user id, shared by design)
+    items: dict[str, dict[str, Any]] = {}  # noqa: RUF012 (item id -> item, shared by design)
+
+    def price(self, raw: str) -> str:
+        value = Decimal(raw).quantize(Decimal("0.01"))
+        return str(value if self.fault == "signed-zero" else value.copy_abs())
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -153,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts.path.endswith("/blocking"):
                 return self._send(200, {"slept_ms": int(query["ms"])})
             return self._send(200, {"items": [], "total": 0, "limit": 20, "offset": 0})
+        if parts.path.rpartition("/")[2] in self.items:
+            return self._send(200, self.items[parts.path.rpartition("/")[2]])
         if parts.path == "/api/v1/preferences":
             theme = self.cookies().get("theme", "light")
             if theme not in ("light", "dark"):
@@ -182,6 +203,8 @@ class Handler(BaseHTTPRequestHandler):
             ]
             if bad:
                 return self.invalid(bad)
+            if self.fault != "unsendable-email" and not domain_encodes(str(data["email"])):
+                return self.invalid(["/body/email"])
             user_id = str(uuid.uuid4())
             self.users[str(data["username"])] = user_id
             return self._send(201, {"id": user_id, "username": data["username"], "is_staff": False})
@@ -205,8 +228,24 @@ class Handler(BaseHTTPRequestHandler):
             if not self.matches(PRICE, data.get("price")):
                 return self.invalid(["/body/price"])
             name = unicodedata.normalize("NFC", str(data.get("name")))
-            return self._send(201, {"id": str(uuid.uuid4()), "name": name, "price": data["price"]})
+            item = {"id": str(uuid.uuid4()), "name": name, "price": self.price(data["price"])}
+            self.items[item["id"]] = item
+            return self._send(201, item)
         self._send(404, {"type": "about:blank", "title": "Not Found", "status": 404})
+
+    def do_PATCH(self) -> None:
+        item = self.items.get(urlsplit(self.path).path.rpartition("/")[2])
+        data = self.body()
+        if item is None or not isinstance(data, dict):
+            return self._send(404, {"type": "about:blank", "title": "Not Found", "status": 404})
+        if "price" in data:
+            if not self.matches(PRICE, data["price"]):
+                return self.invalid(["/body/price"])
+            item["price"] = self.price(data["price"])
+        item.update({k: data[k] for k in ("name", "description") if k in data})
+        self._send(200, item)
+
+    do_PUT = do_PATCH
 
 
 def start(fault: str | None, port: int = 0) -> ThreadingHTTPServer:

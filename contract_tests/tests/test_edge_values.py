@@ -192,6 +192,25 @@ def test_price_with_whitespace_is_400(client: httpx.Client, alice: Account, pric
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={"/body/price"})
 
 
+@pytest.mark.concept("json-body", "serialization")
+@pytest.mark.parametrize("price", ["-0", "-0.00", "-00.0", "-0.0"])
+def test_negative_zero_price_is_zero(client: httpx.Client, alice: Account, price: str) -> None:
+    """The input pattern admits a minus zero; the stored and rendered price is ``"0.00"`` in
+    every answer (a decimal type keeps the sign of a zero unless told otherwise)."""
+    created = client.post(ITEMS, json={"name": "minus zero", "price": price}, headers=alice.headers)
+    assert created.status_code == 201, created.text[:300]
+    assert created.json()["price"] == "0.00"
+    url = f"{ITEMS}/{created.json()['id']}"
+    for method, body in (
+        ("PATCH", {"price": price}),
+        ("PUT", {"name": "mz", "description": None, "price": price}),
+    ):
+        changed = client.request(method, url, json=body, headers=alice.headers)
+        assert changed.status_code == 200, changed.text[:300]
+        assert changed.json()["price"] == "0.00", method
+    assert client.get(url, headers=alice.headers).json()["price"] == "0.00"
+
+
 @pytest.mark.concept("json-body", "bad-input")
 @pytest.mark.parametrize("suffix", ["\n", " ", "\r\n", "\t"])
 @pytest.mark.parametrize("where", ["after", "before"])
@@ -204,6 +223,33 @@ def test_email_with_whitespace_is_400_not_trimmed(
     email = email + suffix if where == "after" else suffix + email
     resp = register(client, name, email=email)
     assert_problem(resp, 400, type_=VALIDATION_TYPE, pointers={"/body/email"})
+
+
+#: Domains the mail transport cannot write (IDNA refuses them): a C1 control character, a
+#: non-ASCII label over 63 characters.
+UNSENDABLE_DOMAINS = {"control": "\x8a.example", "long-label": "\u00fc" * 64 + ".example"}
+
+
+@pytest.mark.concept("json-body", "bad-input", "background-tasks")
+@pytest.mark.parametrize("domain", UNSENDABLE_DOMAINS.values(), ids=UNSENDABLE_DOMAINS.keys())
+def test_email_domain_the_mailer_cannot_write_is_400(client: httpx.Client, domain: str) -> None:
+    """The pattern admits the address, but its welcome e-mail could never be sent: 400
+    ``/body/email``, no user. Checked once every field is valid (a bad username is reported
+    alone); an internationalised domain IDNA can encode is fine."""
+    name = unique("idn")
+    assert_problem(
+        register(client, name, email=f"{name}@{domain}"),
+        400,
+        type_=VALIDATION_TYPE,
+        pointers={"/body/email"},
+    )
+    assert_problem(
+        register(client, "x", email=f"{name}@{domain}"),
+        400,
+        type_=VALIDATION_TYPE,
+        pointers={"/body/username"},
+    )
+    assert register(client, name, email=f"{name}@ex\u00e4mple.example").status_code == 201
 
 
 @pytest.mark.concept("json-body", "bad-input")

@@ -59,7 +59,8 @@ def parse_price(raw: str, field: str = "price") -> Decimal:
     value = Decimal(raw).quantize(Decimal("0.01"))  # always two places, also before a refresh
     if value < 0:
         raise body_error(field, "Ensure this value is greater than or equal to 0.")
-    return value
+    # "-0", "-0.001": Decimal keeps the sign of a zero ("-0.00"); a price has none.
+    return value.copy_abs()
 
 
 def format_price(value: Decimal) -> str:
