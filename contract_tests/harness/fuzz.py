@@ -212,6 +212,10 @@ def _hypothesis_settings(examples: int) -> hypothesis.settings:
 def _stateful(schema: BaseSchema, server: LiveServer, run: FuzzRun) -> None:
     """The stateful phase: scenarios built from the schema's links, every step checked."""
     base = schema.as_state_machine()
+    # The first failed check of each kind, as raised: a scenario's steps depend on the server's
+    # answers, so Hypothesis' replay of a failure can draw differently and report only
+    # "Inconsistent data generation", which hides what failed.
+    failed_checks: dict[str, str] = {}
 
     class Counted(base):  # type: ignore[valid-type,misc]
         def before_call(self, case: Case[Any]) -> None:
@@ -220,11 +224,20 @@ def _stateful(schema: BaseSchema, server: LiveServer, run: FuzzRun) -> None:
             run.stateful_steps += 1
             run.phases["stateful"] += 1
 
+        def validate_response(self, response: Any, case: Case[Any], *args: Any, **kw: Any) -> None:
+            try:
+                super().validate_response(response, case, *args, **kw)
+            except (Exception, BaseExceptionGroup) as exc:
+                key = f"{case.method} {case.path}: {type(exc).__name__}"
+                failed_checks.setdefault(key, f"{key}: {exc}")
+                raise
+
     try:
         Counted.run(settings=_hypothesis_settings(stateful_examples(run.source)))
     except (Exception, BaseExceptionGroup) as exc:
         record_schemathesis_failure(server.framework, f"{run.source} stateful")
         run.failures.append(f"stateful scenario: {exc}")
+        run.failures += [f"stateful step failed: {text}" for text in failed_checks.values()]
 
 
 def fuzz_schema(schema: BaseSchema, server: LiveServer, source: str) -> FuzzRun:

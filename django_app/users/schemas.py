@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.encoding import punycode
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -20,22 +19,6 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
 # ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
 EMAIL_PATTERN = r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+\.[^@ \t\n\r\f\v\x00]+$"
 THEMES = ("light", "dark")
-
-
-def mail_domain_encodes(address: str) -> bool:
-    """True when the mail transport can write the address's domain.
-
-    A non-ASCII domain goes out in IDNA form (``punycode``, as ``EmailMessage`` encodes it),
-    which refuses e.g. control characters and labels over 63 characters.
-    """
-    domain = address.rpartition("@")[2]
-    if domain.isascii():
-        return True
-    try:
-        punycode(domain)
-    except UnicodeError:
-        return False
-    return True
 
 
 class UserCreateSerializer(serializers.Serializer):
@@ -53,13 +36,6 @@ class UserCreateSerializer(serializers.Serializer):
         validators=[FullMatchRegexValidator(EMAIL_PATTERN, "Enter a valid email address.")],
     )
     password = StrictCharField(min_length=8, max_length=128, write_only=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Once every field is valid (the Litestar twin checks the decoded body): an address
-        # whose domain cannot be encoded would make a user whose welcome e-mail never goes out.
-        if not mail_domain_encodes(attrs["email"]):
-            raise serializers.ValidationError({"email": ["Enter a valid email address."]})
-        return attrs
 
 
 class UserPrivateSerializer(serializers.Serializer):

@@ -101,7 +101,6 @@ class UserCreateController(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> Response[UserPrivate]:
         """Register a user (never staff); the service emits ``user_registered`` on commit."""
-        data.validate()
         user = await services.register_user(
             db_session, data.username, data.email, data.password, events=request.app
         )

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from litestar.exceptions import ValidationException
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
 # ASCII whitespace spelled out: Python's \s also matches U+0085, JSON Schema regexes do not.
@@ -32,39 +31,12 @@ def _documented(**constraints: object) -> msgspec.Meta:
 _FormText = Annotated[str, _documented(min_length=1, pattern=_NO_NUL)]
 
 
-def mail_domain_encodes(address: str) -> bool:
-    """True when the mail transport can write the address's domain.
-
-    A non-ASCII domain goes out in IDNA form (the ``idna`` codec, as ``email``/``smtplib``
-    users encode it), which refuses e.g. control characters and labels over 63 characters.
-    """
-    domain = address.rpartition("@")[2]
-    if domain.isascii():
-        return True
-    try:
-        domain.encode("idna")
-    except UnicodeError:
-        return False
-    return True
-
-
 class UserCreate(msgspec.Struct):
     """Registration input: username, email, password (write-only)."""
 
     username: Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
     email: Annotated[str, msgspec.Meta(max_length=254, pattern=EMAIL_PATTERN)]
     password: Annotated[str, msgspec.Meta(min_length=8, max_length=128, pattern=_NO_NUL)]
-
-    def validate(self) -> None:
-        """Once every field is valid (the Django twin: ``Serializer.validate``): an address
-        whose domain cannot be encoded would make a user whose welcome e-mail never goes out."""
-        if not mail_domain_encodes(self.email):
-            raise ValidationException(
-                detail="Validation failed.",
-                extra=[
-                    {"key": "email", "source": "body", "message": "Enter a valid email address."}
-                ],
-            )
 
 
 class UserPrivate(msgspec.Struct):
