@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def test_settled_snapshot_waits_for_owed_work(worker_server: LiveServer) -> None
     assert_unchanged(before, worker_server)
 
 
-def test_settled_snapshot_gives_up_after_its_timeout(tmp_path: Path) -> None:
+def test_owed_work_that_never_progresses_counts_as_settled(tmp_path: Path) -> None:
+    """A job that failed for good leaves its row owed: the wait ends after ``stalled_s``,
+    not after the whole timeout (else every later check would pay the timeout)."""
     path = _database(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", WORKER, str(path), "60"], start_new_session=True)
     try:
@@ -87,7 +90,9 @@ def test_settled_snapshot_gives_up_after_its_timeout(tmp_path: Path) -> None:
             env={"DATABASE_URL": f"sqlite:///{path}"},
             process=proc,
         )
-        settled_snapshot(server, timeout_s=0.5)
+        started = time.monotonic()
+        settled_snapshot(server, timeout_s=10, stalled_s=0.5)
+        assert 0.5 <= time.monotonic() - started < 5
         assert pending_work(server) == {"users_outboxemail": 1}
     finally:
         stop_process(proc)
