@@ -4,7 +4,8 @@ Each test starts PRIVATE services (harness.private_services: own data dir, own p
 server of its own pointed at them, so stopping them never disturbs anything else.
 
 * PostgreSQL restarted while the app runs: requests during the outage answer 503
-  problem+json (never a 500); once it is back, 0 failed requests.
+  problem+json (never a 500), /health within ``HEALTH_PROBE_S``; once it is back, 0 failed
+  requests.
 * Redis down for ``CHAOS_REDIS_OUTAGE_S`` (default 6 s; the issue's 30 s with
   ``CHAOS_REDIS_OUTAGE_S=30``): /health 503, then 200 within 5 s of its return, and the token
   rate limit (counted in Redis) works again without a restart.
@@ -50,6 +51,8 @@ from harness.ws import (
 PG_OUTAGE_S = float(os.environ.get("CHAOS_PG_OUTAGE_S", "4"))
 REDIS_OUTAGE_S = float(os.environ.get("CHAOS_REDIS_OUTAGE_S", "6"))
 RECOVERY_S = 5.0
+#: /health answers within this while PostgreSQL is down (each app bounds its check at 2 s).
+HEALTH_PROBE_S = 3.0
 AFTER_REQUESTS = 50
 SHUTDOWN_GRACE_S = 10.0
 #: CLIENT PAUSE length: well past both apps' bounds on one broadcast (WS_BROADCAST_TIMEOUT
@@ -167,6 +170,10 @@ def test_postgres_restart_is_503_then_recovers(
                 time.sleep(0.5)
                 private_pg.stop()
                 _wait_health(c, 503, within=10)
+                probe = c.get("/health")
+                assert probe.status_code == 503, probe.text
+                # a monitor hears of the outage within the health checks' bound
+                assert probe.elapsed.total_seconds() < HEALTH_PROBE_S, probe.elapsed
                 outage = c.get(ITEMS, headers=who.headers)
                 time.sleep(PG_OUTAGE_S)
                 private_pg.start()
