@@ -281,9 +281,9 @@ TARGETS = (
         lambda v: v >= 0.15,
         "django-recommended",
         "Python work per request on one GIL (8 threads share it): psycopg's query path and "
-        "gunicorn's thread worker lead the profile. Tried and not kept (1 round each, same "
-        "machine): no pool `check` round trip 295 -> 304 req/s, 4 threads instead of 8 "
-        "338 req/s, 2 threads 224 req/s: within the run-to-run spread.",
+        "gunicorn's thread worker lead the profile. Tried and not kept (single unpublished "
+        "rounds): no pool `check` round trip, 4 or 2 threads instead of 8; none moved item "
+        "retrieve beyond the run-to-run spread.",
     ),
     Target(
         "Litestar RSS per worker < 150 MiB (after the run)",

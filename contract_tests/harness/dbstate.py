@@ -110,35 +110,34 @@ PENDING_WORK = {
 }
 
 
-def pending_work(server: LiveServer) -> dict[str, int]:
-    """Rows of :data:`PENDING_WORK` still owed, per table (tables with none left out)."""
-    url = database_url(server)
-    owed: dict[str, int] = {}
+def _fetch(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of one read-only query on the server's database."""
     if urlsplit(url).scheme.startswith("sqlite"):
         conn = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True, timeout=10)
         try:
-            present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            for table, where in PENDING_WORK.items():
-                if table in present:
-                    sql = f"SELECT count(*) FROM {_quote(table)} WHERE {where}"
-                    owed[table] = conn.execute(sql).fetchone()[0]
+            return conn.execute(sql).fetchall()
         finally:
             conn.close()
-    else:
-        import psycopg
+    import psycopg
 
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
-            present = {
-                r[0]
-                for r in pg.execute(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                ).fetchall()
-            }
-            for table, where in PENDING_WORK.items():
-                if table in present:
-                    sql = f"SELECT count(*) FROM {_quote(table)} WHERE {where}"
-                    row = pg.execute(sql.encode()).fetchone()
-                    owed[table] = row[0] if row else 0
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
+        return pg.execute(sql.encode()).fetchall()
+
+
+def pending_work(server: LiveServer) -> dict[str, int]:
+    """Rows of :data:`PENDING_WORK` still owed, per table (tables with none left out)."""
+    url = database_url(server)
+    listing = (
+        "SELECT name FROM sqlite_master"
+        if urlsplit(url).scheme.startswith("sqlite")
+        else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    present = {row[0] for row in _fetch(url, listing)}
+    owed = {
+        table: _fetch(url, f"SELECT count(*) FROM {_quote(table)} WHERE {where}")[0][0]
+        for table, where in PENDING_WORK.items()
+        if table in present
+    }
     return {table: n for table, n in owed.items() if n}
 
 
@@ -173,19 +172,7 @@ def count_rows(server: LiveServer, table: str, column: str, values: Sequence[str
     """How many rows of ``table`` have ``column`` in ``values`` (ids compared as text)."""
     url = database_url(server)
     wanted = {v.replace("-", "").lower() for v in values}
-    sql = f"SELECT {_quote(column)} FROM {_quote(table)}"
-    found: list[Any]
-    if urlsplit(url).scheme.startswith("sqlite"):
-        conn = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True, timeout=10)
-        try:
-            found = [r[0] for r in conn.execute(sql).fetchall()]
-        finally:
-            conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
-            found = [r[0] for r in pg.execute(sql.encode()).fetchall()]
+    found = [row[0] for row in _fetch(url, f"SELECT {_quote(column)} FROM {_quote(table)}")]
     # UUIDs are stored as 32-hex text (Django on SQLite), 16 raw bytes (advanced-alchemy's
     # GUID on SQLite), 36-char text or a native uuid (PostgreSQL).
     return sum(1 for v in found if _as_text(v) in wanted)
@@ -217,17 +204,6 @@ def delivered_emails(server: LiveServer, user_ids: Sequence[str]) -> int:
     """Welcome e-mails of ``user_ids`` the outbox job marked delivered (``sent_at`` set)."""
     url = database_url(server)
     sql = "SELECT user_id FROM users_outboxemail WHERE sent_at IS NOT NULL"
-    found: list[Any]
-    if urlsplit(url).scheme.startswith("sqlite"):
-        conn = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True, timeout=10)
-        try:
-            found = [r[0] for r in conn.execute(sql).fetchall()]
-        finally:
-            conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as pg:
-            found = [r[0] for r in pg.execute(sql.encode()).fetchall()]
+    found = [row[0] for row in _fetch(url, sql)]
     wanted = {v.replace("-", "").lower() for v in user_ids}
     return sum(1 for v in found if _as_text(v) in wanted)

@@ -28,6 +28,9 @@ from compat.views import ContractViewMixin
 
 logger = logging.getLogger(__name__)
 
+CHECK_TIMEOUT = 2.0
+"""Seconds allowed for the database check (with psycopg's pool)."""
+
 
 class HealthSerializer(serializers.Serializer):
     status = serializers.CharField()
@@ -46,10 +49,6 @@ class HealthChecksSerializer(serializers.Serializer):
 
 class HealthProblemSerializer(ProblemSerializer):
     checks = HealthChecksSerializer()
-
-
-#: Seconds allowed for the database check (the Litestar twin's ``CHECK_TIMEOUT``).
-CHECK_TIMEOUT = 2.0
 
 
 def check_database() -> str:
