@@ -90,10 +90,15 @@ CROSS_FIXTURES = frozenset({"servers", "clients"})
 def xdist_group_of(item: pytest.Item) -> str | None:
     """The worker group of a test, from the fixtures it uses (so new tests fall in place).
 
-    Tests that use ``servers``/``clients`` -> one group that starts both servers; tests
-    parametrised by ``framework`` -> that framework's group (one worker, one set of servers);
-    the rest (no server) -> no group, any worker.
+    An ``xdist_group`` mark names the group outright (the fault suite balances its two halves
+    that way); else tests that use ``servers``/``clients`` -> one group that starts both
+    servers; tests parametrised by ``framework`` -> that framework's group (one worker, one
+    set of servers); the rest (no server) -> no group, any worker.
     """
+    get_marker = getattr(item, "get_closest_marker", None)
+    mark = get_marker("xdist_group") if get_marker is not None else None
+    if mark is not None:
+        return str(mark.kwargs.get("name", mark.args[0] if mark.args else "default"))
     if CROSS_FIXTURES & set(getattr(item, "fixturenames", ())):
         return CROSS_GROUP
     callspec = getattr(item, "callspec", None)

@@ -30,9 +30,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from chaos import LOAD
 from harness.accounts import Account, new_account
 from harness.servers import LiveServer
 from harness.ws import ALLOWED_ORIGIN, assert_error_frame, create_room, history, room_path, ws_url
+
+pytestmark = LOAD
 
 CLIENTS = int(os.environ.get("CHAT_OVERLOAD_CLIENTS", "100"))
 MESSAGES = int(os.environ.get("CHAT_OVERLOAD_MESSAGES", "5"))

@@ -32,6 +32,7 @@ import psycopg
 import pytest
 import redis
 
+from chaos import OUTAGES
 from harness.accounts import PASSWORD, new_account
 from harness.items import ITEMS
 from harness.private_services import PrivatePostgres, PrivateRedis
@@ -47,6 +48,8 @@ from harness.ws import (
     room_path,
     send_json,
 )
+
+pytestmark = OUTAGES
 
 PG_OUTAGE_S = float(os.environ.get("CHAOS_PG_OUTAGE_S", "4"))
 REDIS_OUTAGE_S = float(os.environ.get("CHAOS_REDIS_OUTAGE_S", "6"))

@@ -18,10 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from chaos import LOAD
 from harness.accounts import PASSWORD, new_account, register, unique
 from harness.dbstate import count_rows, delivered_emails
 from harness.items import ITEMS
 from harness.servers import LiveServer
+
+pytestmark = LOAD
 
 BURST = 300
 HASHERS = 20

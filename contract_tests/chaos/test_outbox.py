@@ -17,10 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chaos import LOAD
 from harness.accounts import register, unique
 from harness.dbstate import delivered_emails as delivered_count
 from harness.paths import reports_dir
 from harness.servers import LiveServer, ServerManager
+
+pytestmark = LOAD
 
 WITHIN_S = 60.0
 

@@ -48,9 +48,14 @@ def test_merge_worst_outcome_wins() -> None:
     assert controller.concept_status("health", "django") == "fail"
 
 
-def _item(fixtures: tuple[str, ...], framework: str | None) -> Any:
+def _item(fixtures: tuple[str, ...], framework: str | None, group: str | None = None) -> Any:
     callspec = SimpleNamespace(params={"framework": framework}) if framework else None
-    return SimpleNamespace(fixturenames=fixtures, callspec=callspec)
+    mark = pytest.mark.xdist_group(group).mark if group else None
+    return SimpleNamespace(
+        fixturenames=fixtures,
+        callspec=callspec,
+        get_closest_marker=lambda name: mark if name == "xdist_group" else None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,3 +72,10 @@ def test_group_follows_the_fixtures(
     fixtures: tuple[str, ...], framework: str | None, group: str | None
 ) -> None:
     assert xdist_group_of(_item(fixtures, framework)) == group
+
+
+@pytest.mark.parametrize("framework", ["django", "litestar"])
+def test_an_xdist_group_mark_wins(framework: str) -> None:
+    """`make chaos` splits by marks: both frameworks' load tests on one worker, never two."""
+    item = _item(("framework", "server"), framework, group="chaos-load")
+    assert xdist_group_of(item) == "chaos-load"
