@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from harness import native
+from harness.http import Client
 from harness.paths import CONTRACT_DIR, selected_frameworks
 from harness.servers import HarnessError, LiveServer, ServerManager, current_mode
 
@@ -262,15 +263,15 @@ def servers(server_manager: ServerManager, request: pytest.FixtureRequest) -> di
 @pytest.fixture
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     """HTTP client bound to the live server."""
-    with httpx.Client(base_url=server.base_url, timeout=10, follow_redirects=False) as c:
+    with Client(base_url=server.base_url, timeout=10, follow_redirects=False) as c:
         yield c
 
 
 @pytest.fixture
 def clients(servers: dict[str, LiveServer]) -> Iterator[dict[str, httpx.Client]]:
     """One client per server (cross-framework tests)."""
-    opened = {
-        fw: httpx.Client(base_url=srv.base_url, timeout=10, follow_redirects=False)
+    opened: dict[str, httpx.Client] = {
+        fw: Client(base_url=srv.base_url, timeout=10, follow_redirects=False)
         for fw, srv in servers.items()
     }
     try:

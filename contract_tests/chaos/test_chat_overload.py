@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from chaos import LOAD
 from harness.accounts import Account, new_account
+from harness.http import AsyncClient, Client
 from harness.servers import LiveServer
 from harness.ws import ALLOWED_ORIGIN, assert_error_frame, create_room, history, room_path, ws_url
 
@@ -63,7 +63,7 @@ class Member:
 async def _connect(base_url: str, room: str, members: list[Member]) -> list[ClientConnection]:
     """One socket per member; each ticket is redeemed as it is issued (tickets are capped)."""
     sockets = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+    async with AsyncClient(base_url=base_url, timeout=60) as http:
         for member in members:
             resp = await http.post("/api/v1/chat/tickets", headers=member.account.headers)
             assert resp.status_code == 201, resp.text
@@ -160,7 +160,7 @@ def check_room(members: list[Member], stored: list[dict[str, Any]]) -> dict[str,
 
 @pytest.mark.concept("websockets", "pubsub", "concurrency")
 def test_crowded_room_loses_nothing_silently(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+    with Client(base_url=server.base_url, timeout=60) as http:
         accounts = [new_account(http, f"crowd{i}") for i in range(ACCOUNTS)]
         room = str(create_room(http, accounts[0])["name"])
         members = [Member(i, accounts[i % ACCOUNTS]) for i in range(CLIENTS)]

@@ -34,6 +34,7 @@ import redis
 
 from chaos import OUTAGES
 from harness.accounts import PASSWORD, new_account
+from harness.http import Client
 from harness.items import ITEMS
 from harness.private_services import PrivatePostgres, PrivateRedis
 from harness.problem import assert_no_leak, media_type
@@ -82,7 +83,7 @@ class Traffic:
     """Background requests (list + create) recording every answer until stopped."""
 
     def __init__(self, base_url: str, headers: dict[str, str]) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=10)
+        self.client = Client(base_url=base_url, timeout=10)
         self.headers = headers
         self.answers: list[httpx.Response] = []
         self.errors: list[str] = []
@@ -167,7 +168,7 @@ def test_postgres_restart_is_503_then_recovers(
     database = private_pg.create_database(f"chaos_{framework}")
     server = _serve(server_manager, framework, "pg", DATABASE_URL=database, REDIS_URL="")
     try:
-        with httpx.Client(base_url=server.base_url, timeout=10) as c:
+        with Client(base_url=server.base_url, timeout=10) as c:
             who = new_account(c, "chaos")
             with Traffic(server.base_url, who.headers) as traffic:
                 time.sleep(0.5)
@@ -215,7 +216,7 @@ def test_redis_outage_health_and_rate_limit_recover(
         TOKEN_RATE_LIMIT=f"{limit}/minute",
     )
     try:
-        with httpx.Client(base_url=server.base_url, timeout=10) as c:
+        with Client(base_url=server.base_url, timeout=10) as c:
             resp = c.post(
                 "/api/v1/users",
                 json={"username": "chaosr", "email": "chaosr@example.com", "password": PASSWORD},
@@ -248,11 +249,11 @@ def test_sigterm_completes_in_flight_requests(
 ) -> None:
     server = _serve(server_manager, framework, "sigterm", REDIS_URL="")
     assert server.process is not None
-    with httpx.Client(base_url=server.base_url, timeout=15) as c:
+    with Client(base_url=server.base_url, timeout=15) as c:
         who = new_account(c, "term")
 
     def slow(_: int) -> int:
-        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+        with Client(base_url=server.base_url, timeout=15) as c:
             return c.get(f"{ITEMS}/blocking", params={"ms": 1500}, headers=who.headers).status_code
 
     try:
@@ -283,7 +284,7 @@ def test_killed_connections_are_503_or_served_and_chat_frames_answered(
     server = _serve(server_manager, framework, "pgkill", DATABASE_URL=database, REDIS_URL="")
     dbname = database.rsplit("/", 1)[1]
     try:
-        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+        with Client(base_url=server.base_url, timeout=15) as c:
             who = new_account(c, "killed")
             room = create_room(c, who)["name"]
             with open_ws(server.base_url, room_path(room, get_ticket(c, who))) as conn:
@@ -329,7 +330,7 @@ def test_redis_pause_message_reported_unavailable_is_never_delivered(
     the sender receives back is in history and reaches the other member."""
     server = _serve(server_manager, framework, "redis-pause", REDIS_URL=private_redis.url)
     try:
-        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+        with Client(base_url=server.base_url, timeout=15) as c:
             alice, bob = new_account(c, "pausea"), new_account(c, "pauseb")
             room = create_room(c, alice)["name"]
             with (

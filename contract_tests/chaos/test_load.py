@@ -21,6 +21,7 @@ import pytest
 from chaos import LOAD
 from harness.accounts import PASSWORD, new_account, register, unique
 from harness.dbstate import count_rows, delivered_emails
+from harness.http import Client
 from harness.items import ITEMS
 from harness.servers import LiveServer
 
@@ -40,7 +41,7 @@ def _burst(server: LiveServer, call: object) -> list[httpx.Response]:
     width = _concurrency(server)
     limits = httpx.Limits(max_connections=width, max_keepalive_connections=width)
     with (
-        httpx.Client(base_url=server.base_url, timeout=300, limits=limits) as c,
+        Client(base_url=server.base_url, timeout=300, limits=limits) as c,
         ThreadPoolExecutor(max_workers=width) as pool,
     ):
         return list(pool.map(lambda n: call(c, n), range(BURST)))  # type: ignore[operator]
@@ -74,7 +75,7 @@ def test_burst_of_registrations_loses_nothing(server: LiveServer) -> None:
 def test_burst_of_creates_loses_nothing(server: LiveServer) -> None:
     if server.external:
         pytest.skip("counting rows needs a server started by the harness")
-    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+    with Client(base_url=server.base_url, timeout=60) as c:
         who = new_account(c, "creator")
     responses = _burst(
         server,
@@ -90,14 +91,14 @@ def test_burst_of_creates_loses_nothing(server: LiveServer) -> None:
 
 @pytest.mark.concept("concurrency", "faults", "sync-async")
 def test_health_stays_fast_while_passwords_hash(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+    with Client(base_url=server.base_url, timeout=60) as c:
         who = new_account(c, "hasher")
     creds = {"username": who.username, "password": PASSWORD}
     stop = threading.Event()
     answers: list[httpx.Response] = []
 
     def hash_loop() -> None:
-        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+        with Client(base_url=server.base_url, timeout=60) as c:
             while not stop.is_set():
                 answers.append(c.post("/api/v1/auth/token", json=creds))
 
@@ -107,7 +108,7 @@ def test_health_stays_fast_while_passwords_hash(server: LiveServer) -> None:
     latencies = []
     try:
         time.sleep(1.0)  # let the hashers pile up
-        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        with Client(base_url=server.base_url, timeout=30) as c:
             for _ in range(60):
                 began = time.monotonic()
                 resp = c.get("/health")

@@ -14,12 +14,12 @@ import signal
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from chaos import LOAD
 from harness.accounts import register, unique
 from harness.dbstate import delivered_emails as delivered_count
+from harness.http import Client
 from harness.paths import reports_dir
 from harness.servers import LiveServer, ServerManager
 
@@ -57,7 +57,7 @@ def test_worker_killed_mid_job_delivers_once_after_restart(
             log.unlink()
     first = server_manager.start_worker(server, "outbox-1", EMAIL_SEND_DELAY="30")
     try:
-        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        with Client(base_url=server.base_url, timeout=30) as c:
             resp = register(c, unique("outbox"))
             assert resp.status_code == 201, resp.text
         user_id = resp.json()["id"]

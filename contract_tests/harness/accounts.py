@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import jwt
 
+from harness.http import Client
 from harness.paths import app_python
 from harness.servers import TEST_SECRET_KEY, LiveServer, base_environment, run_in_app
 
@@ -206,7 +207,7 @@ class Browser:
     """A tiny cookie-keeping client: replays every cookie (Secure ones too) explicitly."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=15, follow_redirects=False)
+        self.http = Client(base_url=base_url, timeout=15, follow_redirects=False)
         self.jar: dict[str, str] = {}
 
     def __enter__(self) -> Browser:

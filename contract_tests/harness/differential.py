@@ -38,6 +38,7 @@ from schemathesis.schemas import BaseSchema
 
 from harness.accounts import Account, new_account
 from harness.fuzz import seed_setting
+from harness.http import Client
 from harness.paths import OPENAPI_PATH
 from harness.servers import LiveServer
 
@@ -272,9 +273,7 @@ def run_differential(servers: dict[str, LiveServer]) -> DifferentialRun:
     seed = seed_setting()
     schema = schemathesis.openapi.from_path(OPENAPI_PATH)
     run = DifferentialRun()
-    clients = {
-        name: httpx.Client(base_url=srv.base_url, timeout=15) for name, srv in servers.items()
-    }
+    clients = {name: Client(base_url=srv.base_url, timeout=15) for name, srv in servers.items()}
     try:
         sides = {
             name: Side(server=srv, client=clients[name], account=new_account(clients[name], "diff"))

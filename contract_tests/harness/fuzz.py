@@ -31,7 +31,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import hypothesis
 import schemathesis
 from requests.structures import CaseInsensitiveDict
@@ -39,6 +38,7 @@ from schemathesis import Case
 from schemathesis.schemas import BaseSchema
 
 from harness.accounts import Account, new_account, obtain_token
+from harness.http import Client
 from harness.parity import record_schemathesis_case, record_schemathesis_failure
 from harness.paths import OPENAPI_PATH
 from harness.servers import LiveServer
@@ -93,7 +93,7 @@ _ACCOUNTS: dict[str, Account] = {}
 def fuzz_account(server: LiveServer) -> Account:
     """A regular user of ``server`` that owns everything schemathesis creates (one per run)."""
     if server.base_url not in _ACCOUNTS:
-        with httpx.Client(base_url=server.base_url, timeout=15) as client:
+        with Client(base_url=server.base_url, timeout=15) as client:
             _ACCOUNTS[server.base_url] = new_account(client, "fuzz")
     return _ACCOUNTS[server.base_url]
 
@@ -129,7 +129,7 @@ def register_auth(schema: BaseSchema, server: LiveServer) -> BaseSchema:
     @schema.auth(refresh_interval=TOKEN_REFRESH_S)
     class FuzzBearer:
         def get(self, case: Case[Any], ctx: Any) -> str:
-            with httpx.Client(base_url=server.base_url, timeout=15) as client:
+            with Client(base_url=server.base_url, timeout=15) as client:
                 return obtain_token(client, account.username, account.password)
 
         def set(self, case: Case[Any], data: str, ctx: Any) -> None:

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from harness.http import Client
 from harness.paths import app_dir, app_python, reports_dir
 
 MODES = ("embedded", "services")
@@ -285,7 +286,7 @@ def wait_healthy(server: LiveServer, timeout: float = STARTUP_TIMEOUT_S) -> None
     """Poll GET /health until it answers 200 (bounded)."""
     deadline = time.monotonic() + timeout
     last = "no answer"
-    with httpx.Client(timeout=2) as client:
+    with Client(timeout=2) as client:
         while time.monotonic() < deadline:
             if server.process is not None and server.process.poll() is not None:
                 raise HarnessError(

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from harness.accounts import PASSWORD, mint_token, set_cookies
+from harness.http import Client
 
 #: (method, OpenAPI path) of an operation; pages/static/docs/ws use their own paths
 Operation = tuple[str, str]
@@ -356,7 +357,7 @@ def prepare(base_url: str, names: dict[str, str]) -> SideState:
     """Create on one server what the catalogue needs (same names on both servers)."""
     host = httpx.URL(base_url).netloc.decode()
     state = SideState(base_url=base_url, host=host)
-    with httpx.Client(base_url=base_url, timeout=20) as http:
+    with Client(base_url=base_url, timeout=20) as http:
         state.values["username"] = names["username"]
         state.alias("user_id", _register(http, names["username"]))
         state.values["token"] = mint_token(state.values["user_id"], exp=_long_exp())
@@ -410,7 +411,7 @@ def shared_names() -> dict[str, str]:
 
 def fresh(state: SideState, kind: str, seq: int) -> None:
     """Create a fresh resource of ``kind`` on this server for request number ``seq``."""
-    with httpx.Client(base_url=state.base_url, timeout=20) as http:
+    with Client(base_url=state.base_url, timeout=20) as http:
         auth = {"Authorization": f"Bearer {state.values['token']}"}
         if kind == "newname":
             state.values["newname"] = f"{state.values['username']}-n{seq}"
@@ -437,7 +438,7 @@ def fresh(state: SideState, kind: str, seq: int) -> None:
 
 
 def ticket(state: SideState) -> str:
-    with httpx.Client(base_url=state.base_url, timeout=20) as http:
+    with Client(base_url=state.base_url, timeout=20) as http:
         resp = http.post(
             "/api/v1/chat/tickets", headers={"Authorization": f"Bearer {state.values['token']}"}
         )

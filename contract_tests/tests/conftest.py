@@ -23,6 +23,7 @@ from harness.accounts import (
     run_management,
     seed_user_id,
 )
+from harness.http import Client
 from harness.items import create_item
 from harness.redis_server import PrivateRedis
 from harness.servers import LiveServer, ServerManager
@@ -31,7 +32,7 @@ from harness.servers import LiveServer, ServerManager
 @pytest.fixture(scope="session")
 def session_http(server: LiveServer) -> Iterator[httpx.Client]:
     """A session-long client for fixture set-up (one per framework)."""
-    with httpx.Client(base_url=server.base_url, timeout=15, follow_redirects=False) as c:
+    with Client(base_url=server.base_url, timeout=15, follow_redirects=False) as c:
         yield c
 
 

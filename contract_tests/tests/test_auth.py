@@ -25,6 +25,7 @@ from harness.accounts import (
     run_management,
     seed_user_id,
 )
+from harness.http import Client
 from harness.problem import assert_conforms, assert_problem
 from harness.servers import TEST_SECRET_KEY, LiveServer
 
@@ -247,7 +248,7 @@ def test_token_from_one_app_works_on_the_other(
 def test_token_rate_limit_is_429_with_retry_after(tuned: LiveServer) -> None:
     """TOKEN_RATE_LIMIT=3/minute on the tuned server: the 4th call in a minute is 429."""
     statuses: list[int] = []
-    with httpx.Client(base_url=tuned.base_url, timeout=10) as c:
+    with Client(base_url=tuned.base_url, timeout=10) as c:
         for _ in range(5):
             resp = c.post("/api/v1/auth/token", json={"username": "nobody-x", "password": "x" * 8})
             statuses.append(resp.status_code)

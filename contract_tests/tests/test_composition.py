@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from harness.accounts import SEED_PASSWORD, SEED_STAFF, Account, Browser
+from harness.http import Client
 from harness.problem import assert_problem, media_type
 from harness.servers import LiveServer
 
@@ -34,7 +35,7 @@ def test_current_user_is_resolved_per_request(
     accounts = [alice, bob] * 20
 
     def me(who: Account) -> tuple[str, str]:
-        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+        with Client(base_url=server.base_url, timeout=15) as c:
             resp = c.get(ME, headers=who.headers)
         assert resp.status_code == 200, resp.text[:200]
         return who.id, resp.json()["id"]
@@ -56,7 +57,7 @@ def test_layer_default_yields_to_the_handler_parameter(
     tuned: LiveServer, carol: Account, carol_items: Any
 ) -> None:
     """``page_size`` comes from the router layer (PAGE_SIZE_DEFAULT=5); ``?limit=`` overrides it."""
-    with httpx.Client(base_url=tuned.base_url, timeout=10) as c:
+    with Client(base_url=tuned.base_url, timeout=10) as c:
         default = c.get(ITEMS, headers=carol.headers).json()
         explicit = c.get(ITEMS, params={"limit": 2}, headers=carol.headers).json()
     assert (default["limit"], len(default["items"])) == (5, 5)

@@ -14,6 +14,7 @@ import pytest
 
 from harness.accounts import Account, new_account, register, unique
 from harness.dbstate import count_rows
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.problem import assert_conforms, assert_problem
 from harness.servers import LiveServer
@@ -35,7 +36,7 @@ def test_parallel_creates_lose_nothing(server: LiveServer, session_http: httpx.C
     _require_db(server)
     owners = [new_account(session_http, f"burst{i}") for i in range(CLIENTS)]
     clients = [
-        httpx.Client(base_url=server.base_url, timeout=30, limits=httpx.Limits(max_connections=8))
+        Client(base_url=server.base_url, timeout=30, limits=httpx.Limits(max_connections=8))
         for _ in owners
     ]
 
@@ -79,7 +80,7 @@ def test_racing_patches_leave_one_of_the_writes(
     barrier = threading.Barrier(PATCHERS)
 
     def patch(body: dict[str, Any]) -> int:
-        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        with Client(base_url=server.base_url, timeout=30) as c:
             barrier.wait()
             return c.patch(path, json=body, headers=alice.headers).status_code
 
@@ -97,7 +98,7 @@ def test_racing_registrations_one_wins_rest_409(server: LiveServer) -> None:
     barrier = threading.Barrier(REGISTRATIONS)
 
     def attempt(n: int) -> httpx.Response:
-        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        with Client(base_url=server.base_url, timeout=30) as c:
             barrier.wait()
             # same username, different emails: only the username index decides
             return register(c, name, email=f"{name}-{n}@example.com")

@@ -20,6 +20,7 @@ import pytest
 
 from harness import rawhttp
 from harness.accounts import Account, Browser, set_cookies
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.problem import GENERATED_REQUEST_ID_RE, PROCESS_TIME_RE
 from harness.servers import LiveServer
@@ -398,7 +399,7 @@ def test_downloads_have_no_validators_and_ignore_conditionals(
 def test_429_has_retry_after_and_no_ratelimit_headers(tuned: LiveServer) -> None:
     """14, 21: no ``RateLimit-*`` headers (Django's throttles send none), ``Retry-After`` (a
     whole number of seconds >= 1) on the 429; the headers of every answer kind on it too."""
-    with httpx.Client(base_url=tuned.base_url, timeout=15) as c:
+    with Client(base_url=tuned.base_url, timeout=15) as c:
         body = {"username": "nobody-rate", "password": "wrong-password"}
         answers = [c.post("/api/v1/auth/token", json=body) for _ in range(6)]
     limited = [r for r in answers if r.status_code == 429]

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account, cookie_header, register, unique
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.problem import VALIDATION_TYPE, assert_problem
 from harness.servers import LiveServer
@@ -310,7 +311,7 @@ def test_session_cookie_is_not_percent_decoded(server: LiveServer, logged_in: An
     """``sessionid`` is compared as sent: a percent-encoded spelling of it is no session."""
     session_id = logged_in.jar["sessionid"]
     encoded = "".join(f"%{ord(ch):02X}" for ch in session_id[:3]) + session_id[3:]
-    with httpx.Client(base_url=server.base_url, timeout=10) as c:
+    with Client(base_url=server.base_url, timeout=10) as c:
         good = c.get("/auth/whoami", headers=cookie_header({"sessionid": session_id}))
         bad = c.get("/auth/whoami", headers=cookie_header({"sessionid": encoded}))
     assert good.status_code == 200, good.text[:300]
@@ -323,7 +324,7 @@ def test_csrf_cookie_is_not_percent_decoded(server: LiveServer, logged_in: Any) 
     token = logged_in.jar["csrftoken"]
     encoded = "".join(f"%{ord(ch):02X}" for ch in token[:3]) + token[3:]
     cookies = {"sessionid": logged_in.jar["sessionid"], "csrftoken": encoded}
-    with httpx.Client(base_url=server.base_url, timeout=10) as c:
+    with Client(base_url=server.base_url, timeout=10) as c:
         resp = c.post(
             ITEMS,
             json={"name": "csrf", "price": "1.00"},

@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from harness.accounts import Account
+from harness.http import Client
 from harness.servers import LiveServer, ServerManager
 from harness.ws import (
     ALLOWED_ORIGIN,
@@ -360,7 +361,7 @@ def test_open_websockets_are_not_http_requests_in_flight(
     try:
         sockets = [open_ws(variant.base_url, ECHO) for _ in range(6)]
         try:
-            with httpx.Client(base_url=variant.base_url, timeout=10) as http:
+            with Client(base_url=variant.base_url, timeout=10) as http:
                 statuses = [http.get("/health").status_code for _ in range(3)]
             assert statuses == [200] * 3, statuses
             send_json(sockets[-1], {"open": True})

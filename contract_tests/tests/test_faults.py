@@ -18,6 +18,7 @@ import pytest
 
 from harness.accounts import new_account
 from harness.dbstate import database_url
+from harness.http import Client
 from harness.items import ITEMS
 from harness.private_services import PrivateRedis
 from harness.problem import assert_problem
@@ -53,7 +54,7 @@ def test_redis_outage_is_503_then_recovers(
 ) -> None:
     """The variant on the private Redis (tests/conftest.py, shared with test_pubsub)."""
     variant, redis = on_private_redis, private_redis
-    with httpx.Client(base_url=variant.base_url, timeout=10) as c:
+    with Client(base_url=variant.base_url, timeout=10) as c:
         assert c.get("/health").json()["redis"] == "ok"
         redis.stop()
         down = _health_within(c, 503, RECOVERY_S)
@@ -112,7 +113,7 @@ def test_sqlite_write_lock_is_503_and_unavailable_frame(short_busy_timeout: Live
     """A write waiting past the busy timeout: 503 + Retry-After (never 409), and a chat frame
     gets the ``unavailable`` error frame (never a 4500 close) and is neither stored nor sent."""
     server = short_busy_timeout
-    with httpx.Client(base_url=server.base_url, timeout=15) as http:
+    with Client(base_url=server.base_url, timeout=15) as http:
         who = new_account(http, "locked")
         room = create_room(http, who)["name"]
         with open_ws(server.base_url, room_path(room, get_ticket(http, who))) as conn:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account, new_account
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.paths import app_dir, app_python
 from harness.problem import assert_no_leak, assert_problem, assert_security_headers, media_type
@@ -352,7 +353,7 @@ def test_ticket_flood_evicts_no_security_state(
     tickets; only their own oldest tickets go (at most TICKET_CAP outstanding per user)."""
     flooder, other, login = (new_account(session_http, n) for n in ("flood", "victim", "login"))
     room = create_room(session_http, other)["name"]
-    with httpx.Client(base_url=flood_server.base_url, timeout=15) as c:
+    with Client(base_url=flood_server.base_url, timeout=15) as c:
         victim_ticket = get_ticket(c, other)
         creds = {"username": login.username, "password": login.password}
         # the variant may share counters with the main server (same database or Redis)

@@ -10,6 +10,7 @@ from functools import cache
 import httpx
 import pytest
 
+from harness.http import Client
 from harness.paths import app_python
 from harness.problem import assert_conforms, assert_problem, media_type
 from harness.servers import ALLOWED_ORIGIN, LiveServer
@@ -74,8 +75,8 @@ def test_health_reports_app_name(client: httpx.Client, server: LiveServer) -> No
 def test_changed_env_changes_behaviour(server: LiveServer, tuned: LiveServer) -> None:
     """The tuned server (tests/conftest.py) runs with APP_NAME, test routes and CORS changed."""
     with (
-        httpx.Client(base_url=server.base_url, timeout=10) as main,
-        httpx.Client(base_url=tuned.base_url, timeout=10) as changed,
+        Client(base_url=server.base_url, timeout=10) as main,
+        Client(base_url=tuned.base_url, timeout=10) as changed,
     ):
         # APP_NAME is reported by /health
         assert main.get("/health").json()["app"] == f"parity-{server.framework}"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.problem import (
     VALIDATION_TYPE,
@@ -419,7 +420,7 @@ def test_owner_filter_rules(
 @pytest.mark.concept("pagination", "app-config")
 def test_page_size_default_from_env(tuned: LiveServer, carol: Account, carol_items: Any) -> None:
     """PAGE_SIZE_DEFAULT=5 on the tuned server changes the default limit."""
-    with httpx.Client(base_url=tuned.base_url, timeout=10) as c:
+    with Client(base_url=tuned.base_url, timeout=10) as c:
         body = page(c, carol)
     assert (body["limit"], body["total"], len(body["items"])) == (5, 7, 5)
 

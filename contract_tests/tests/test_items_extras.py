@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account, Browser, bearer, mint_token, new_account, register, unique
+from harness.http import Client
 from harness.items import ITEMS, create_item, raw_get
 from harness.problem import VALIDATION_TYPE, assert_conforms, assert_problem, media_type
 from harness.servers import LiveServer
@@ -216,13 +217,13 @@ def test_blocking_calls_overlap(server: LiveServer, alice: Account) -> None:
     """4 concurrent 300 ms blocking calls: serial would take >= 1.2 s; overlapped ~0.3-0.5 s."""
 
     def one(_: int) -> tuple[int, Any, float]:
-        with httpx.Client(base_url=server.base_url, timeout=15) as c:
+        with Client(base_url=server.base_url, timeout=15) as c:
             t0 = time.monotonic()
             resp = c.get(f"{ITEMS}/blocking", params={"ms": BLOCK_MS}, headers=alice.headers)
             return resp.status_code, resp.json(), time.monotonic() - t0
 
     # warm up connections / thread pools
-    with httpx.Client(base_url=server.base_url, timeout=15) as c:
+    with Client(base_url=server.base_url, timeout=15) as c:
         warm = c.get(f"{ITEMS}/blocking", params={"ms": 1}, headers=alice.headers)
         assert warm.status_code == 200, warm.text
     started = time.monotonic()

@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from harness.accounts import Account
+from harness.http import Client
 from harness.logs import access_lines
 from harness.servers import LiveServer, ServerManager
 
@@ -50,7 +50,7 @@ def send_requests(base_url: str, who: Account) -> dict[str, dict[str, Any]]:
         ),
     ]
     expected: dict[str, dict[str, Any]] = {}
-    with httpx.Client(base_url=base_url, timeout=10) as c:
+    with Client(base_url=base_url, timeout=10) as c:
         for method, path, headers, fields in plan:
             request_id = f"log-{uuid.uuid4().hex[:16]}"
             resp = c.request(method, path, headers=headers | {"X-Request-ID": request_id})

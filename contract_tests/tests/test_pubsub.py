@@ -17,6 +17,7 @@ import pytest
 from websockets.sync.client import ClientConnection
 
 from harness.accounts import Account, unique
+from harness.http import Client
 from harness.problem import assert_conforms
 from harness.redis_server import PrivateRedis
 from harness.servers import LiveServer, ServerManager, current_mode, external_url
@@ -73,7 +74,7 @@ def test_messages_fan_out_across_processes(
 ) -> None:
     assert peer.env["CHANNELS_PREFIX"] == server.env["CHANNELS_PREFIX"]
     room = create_room(client, alice)["name"]
-    with httpx.Client(base_url=peer.base_url, timeout=10) as peer_http:
+    with Client(base_url=peer.base_url, timeout=10) as peer_http:
         # a ticket issued by one process is accepted by the other (Redis-backed tickets)
         cross_ticket = get_ticket(client, bob)
         with (
@@ -129,7 +130,7 @@ def test_room_survives_a_redis_restart(
     on_private_redis: LiveServer, private_redis: PrivateRedis, alice: Account, bob: Account
 ) -> None:
     base = on_private_redis.base_url
-    with httpx.Client(base_url=base, timeout=10) as http:
+    with Client(base_url=base, timeout=10) as http:
         room = create_room(http, alice)["name"]
         with (
             join_room(base, http, alice, room) as sender,

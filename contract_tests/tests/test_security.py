@@ -21,6 +21,7 @@ import pytest
 
 from harness.accounts import Account, Browser, SetCookie, bearer, cookie_header, mint_token
 from harness.accounts import set_cookies as parse_set_cookies
+from harness.http import Client
 from harness.items import ITEMS, create_item
 from harness.problem import VALIDATION_TYPE, assert_problem
 from harness.servers import TEST_SECRET_KEY, LiveServer
@@ -48,7 +49,7 @@ def login(browser: Browser, account: Account, **headers: str) -> httpx.Response:
 
 
 def whoami(server: LiveServer, session_id: str) -> httpx.Response:
-    with httpx.Client(base_url=server.base_url, timeout=10) as c:
+    with Client(base_url=server.base_url, timeout=10) as c:
         return c.get("/auth/whoami", headers=cookie_header({"sessionid": session_id}))
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account, Browser, SetCookie, cookie_header, set_cookies
+from harness.http import Client
 from harness.problem import (
     VALIDATION_TYPE,
     assert_conforms,
@@ -152,7 +153,7 @@ def test_login_without_valid_csrf_is_403(
 
 @pytest.mark.concept("csrf")
 def test_login_without_csrf_cookie_is_403(server: LiveServer, alice: Account) -> None:
-    with httpx.Client(base_url=server.base_url, timeout=10) as c:
+    with Client(base_url=server.base_url, timeout=10) as c:
         resp = c.post(
             "/auth/login",
             data={"username": alice.username, "password": alice.password},

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from harness.accounts import Account, new_account, unique
+from harness.http import Client
 from harness.problem import assert_conforms
 from harness.servers import LiveServer
 from harness.ws import (
@@ -153,7 +154,7 @@ def test_refused_chat_handshake_is_403(
 def test_expired_ticket_is_403(tuned: LiveServer, alice: Account, room: str) -> None:
     """The tuned server (tests/conftest.py) runs with WS_TICKET_TTL=1."""
     base = tuned.base_url
-    with httpx.Client(base_url=base, timeout=10) as short:
+    with Client(base_url=base, timeout=10) as short:
         resp = short.post(TICKETS, headers=alice.headers)
         assert resp.status_code == 201, resp.text
         assert assert_conforms(resp, "ChatTicket")["expires_in"] == 1
@@ -291,7 +292,7 @@ def test_message_and_error_frames_have_the_same_shape_everywhere(
 ) -> None:
     shapes: dict[str, Any] = {}
     for fw, srv in servers.items():
-        with httpx.Client(base_url=srv.base_url, timeout=10) as http:
+        with Client(base_url=srv.base_url, timeout=10) as http:
             account = new_account(http, "shape")
             room = create_room(http, account)["name"]
             with join_room(srv.base_url, http, account, room) as conn:
