@@ -484,11 +484,27 @@ async def refuse_repeated_content_type(
         raise ProblemDetailsException("Send one Content-Type.", status_code=415)
 
 
-GUARDS: Final = (
+INPUT_CHECKS: Final = (
     refuse_repeated_content_type,
     require_json_content_type,
     limit_query_fields,
     reject_null_literals,
     decode_multipart_strictly,
 )
+"""The checks of :func:`check_input`, in order."""
+
+
+async def check_input(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-level guard: :data:`INPUT_CHECKS` in order.
+
+    One guard, not five: Litestar copies the route handler for every guard call it makes
+    (``BaseRouteHandler.authorize_connection``), 9 % of ``/health``'s time with five.
+    """
+    for check in INPUT_CHECKS:
+        await check(connection, route_handler)
+
+
+GUARDS: Final = (check_input,)
 """The app-level guards ``CompatPlugin`` adds."""
