@@ -8,7 +8,7 @@ then for every endpoint runs wrk against the servers in turn, rotating the order
 (A B C D, B C D A, ...) so that drift in the machine's load spreads over all of them.
 Reported per endpoint and server: median requests/s over the rounds, p50/p99 latency of the
 median round, errors, peak RSS per worker process; and the ratios. Then py-spy samples each
-server on item retrieve (``results/profile-<mode>-<server>-item-retrieve.txt``).
+server on item retrieve and on health (``results/profile-<mode>-<server>-<endpoint>.txt``).
 
 The machine is checked before and after (quiet.py): when it was busy nothing is published
 (results go to ``results/busy/``, exit 3) unless ``BENCH_ALLOW_BUSY=1``.
@@ -71,8 +71,10 @@ DEPLOYMENTS = {
     "django": "uvicorn config.asgi:application (ASGI)",
     "django-recommended": "gunicorn config.wsgi:application -k gthread --threads 8 (WSGI)",
 }
-#: The endpoint py-spy samples on every server after the measurement.
+#: The endpoint py-spy samples on every server after the measurement (the README's profile
+#: table), then the others whose targets cite their own profile.
 PROFILED_ENDPOINT = "item retrieve"
+PROFILED_ENDPOINTS = (PROFILED_ENDPOINT, "health")
 PROFILE_S = 6
 RSS_SETTLE_S = 5
 UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
@@ -560,17 +562,18 @@ def bench_mode(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
         # token issue ends the load: let its last password hashes (64 MiB each) finish first
         time.sleep(RSS_SETTLE_S)
         rss_now = {server.name: rss_mib(server, "VmRSS") for server in servers}
-        profiles = {}
+        by_endpoint: dict[str, dict[str, str]] = {}
         if args.profile:
             from spy import profile_server
 
-            profiled = next(e for e in ENDPOINTS if e.name == PROFILED_ENDPOINT)
-            for server in servers:
-                path = profile_server(
-                    wrk, server, profiled, mode=mode, out=args.profile_dir, seconds=PROFILE_S
-                )
-                profiles[server.name] = path.name
-                log(f"profiled {server.name} on {profiled.name}: {path.name}")
+            for name in PROFILED_ENDPOINTS:
+                profiled = next(e for e in ENDPOINTS if e.name == name)
+                for server in servers:
+                    path = profile_server(
+                        wrk, server, profiled, mode=mode, out=args.profile_dir, seconds=PROFILE_S
+                    )
+                    by_endpoint.setdefault(name, {})[server.name] = path.name
+                    log(f"profiled {server.name} on {profiled.name}: {path.name}")
         result = {
             "mode": mode,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -586,7 +589,11 @@ def bench_mode(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
             "peak_rss_mib": rss,
             "rss_after_mib": rss_now,
             **summarize(servers),
-            "profiles": {"endpoint": PROFILED_ENDPOINT, "files": profiles},
+            "profiles": {
+                "endpoint": PROFILED_ENDPOINT,
+                "files": by_endpoint.get(PROFILED_ENDPOINT, {}),
+                "by_endpoint": by_endpoint,
+            },
         }
     result["wall_s"] = round(time.monotonic() - started, 1)
     shutil.rmtree(logdir, ignore_errors=True)
