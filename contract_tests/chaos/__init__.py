@@ -1,6 +1,6 @@
 """Fault suite (`make chaos`): outages, bursts, a crowded room, a killed worker.
 
-`make chaos` runs it on two xdist workers, one group each (about 2.5 min apiece on 2 cores,
+`make chaos` runs it on two xdist workers, one group each (about 2 min in all on 2 cores,
 4.5 min one after the other). The CPU-heavy load tests share a worker and so never overlap
 each other; beside them run the outage tests, which mostly wait for a dependency to come back.
 """
