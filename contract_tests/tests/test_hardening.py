@@ -336,7 +336,7 @@ def flood_server(server: LiveServer, server_manager: ServerManager) -> Iterator[
     Its counters are its own (a Redis database of its own in services mode) and counted per
     hour: Litestar's limiter keeps a fixed window from the window's first request, so a
     counter shared with the main server could start its minute well before this test and
-    roll over during the flood (a 200 that is no reset by the flood: seen once on CI).
+    roll over during the flood (one CI run saw a 200 after it that the flood did not cause).
     """
     if server.external:
         pytest.skip("cannot start a variant of an external server")
